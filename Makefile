@@ -1,0 +1,114 @@
+# cvmm: one non-recursive Makefile for the VMM, the test kernel and tests.
+#   make run        install missing packages, build, boot the test kernel
+#   make check      install missing packages, build, run every test
+#   make            build/cvmm and build/testkernel.elf only
+#   make check-sanitize   the tests under AddressSanitizer + UBSan
+#   make bench      benchmarks (tables with ratios against a baseline)
+
+VERSION := 0.1.0
+O ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+	-Wshadow -Wundef -Wformat=2 -Wpointer-arith -Wcast-align \
+	-Wwrite-strings -Wvla -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+CPPFLAGS += -D_GNU_SOURCE -DCVMM_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS)
+
+# libfdt ships no .pc file on Debian 12; the others do.
+LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib) -lfdt -lpthread
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
+
+LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) \
+	$(wildcard mem/*.c) $(wildcard devices/*.c) $(wildcard arch/x86/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
+COMMON_TEST_SRCS := $(wildcard tests/common/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(COMMON_TEST_SRCS)
+INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+.PHONY: all deps run check check-all check-unit check-integration \
+	check-sanitize bench clean
+all: $(O)/cvmm $(O)/testkernel.elf
+
+# The two README commands install what is missing first; the nested make
+# then sees the libraries that pkg-config finds.
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(O)/cvmm run --kernel $(O)/testkernel.elf --cmdline test=hello --stats
+
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(O)/libcvmm.a: $(LIB_OBJS)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(O)/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/unit-tests: $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(O)/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lpthread
+
+$(O)/bench: $(BENCH_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+include firmware/testkernel/build.mk
+
+check-unit: $(O)/unit-tests
+	$(O)/unit-tests
+
+check-integration: $(O)/integration-tests $(O)/cvmm $(O)/testkernel.elf
+	CVMM=$(O)/cvmm TESTKERNEL=$(O)/testkernel.elf $(O)/integration-tests
+
+check: deps
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-integration
+
+# The test kernel is freestanding and never sanitized; it is shared.
+check-sanitize: $(O)/testkernel.elf
+	$(MAKE) --no-print-directory O=$(O)/san SANITIZE=1 \
+		$(O)/san/unit-tests $(O)/san/integration-tests $(O)/san/cvmm
+	ASAN_OPTIONS=detect_leaks=1:handle_segv=0 $(O)/san/unit-tests
+	ASAN_OPTIONS=detect_leaks=1 CVMM=$(O)/san/cvmm \
+		TESTKERNEL=$(O)/testkernel.elf $(O)/san/integration-tests
+
+bench: $(O)/bench
+	$(O)/bench
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "cpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../vmm/kvm.h"
+
+
+struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,
+				  unsigned int index, unsigned int ncpus,
+				  bool map_gpa_hypercall)
+{
+	size_t size = sizeof(*supported) +
+		      supported->nent * sizeof(supported->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+
+	if (!c)
+		return NULL;
+	memcpy(c, supported, size);
+	for (unsigned int i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		switch (e->function) {
+		case 1:
+			/* Initial APIC ID and logical processor count. */
+			e->ebx = (e->ebx & 0x0000ffffu) | (index << 24) |
+				 ((ncpus & 0xff) << 16);
+			if (ncpus > 1)
+				e->edx |= 1u << 28; /* HTT: count is valid */
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = index; /* x2APIC ID */
+			break;
+		case KVM_CPUID_FEATURES:
+			if (map_gpa_hypercall)
+				e->eax |= 1u << KVM_FEATURE_HC_MAP_GPA_RANGE;
+			else
+				e->eax &= ~(1u << KVM_FEATURE_HC_MAP_GPA_RANGE);
+			break;
+		}
+	}
+	return c;
+}
+
+static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	*s = (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = 1,
+		.s = 1,
+		.l = 0,
+		.g = 1,
+	};
+}
+
+int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret;
+
+	ret = kvm_ioctl_ptr(vcpu_fd, KVM_GET_SREGS, &sregs);
+	if (ret)
+		return ret;
+	flat_segment(&sregs.cs, 0x8, 0xb);  /* execute/read, accessed */
+	flat_segment(&sregs.ds, 0x10, 0x3); /* read/write, accessed */
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){ .limit = 0x67, .selector = 0x18,
+					 .type = 0xb, .present = 1 };
+	sregs.ldt = (struct kvm_segment){ .selector = 0, .type = 0x2,
+					  .present = 1, .unusable = 1 };
+	sregs.cr0 = 0x1; /* PE only, as the PVH ABI says */
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	ret = kvm_ioctl_ptr(vcpu_fd, KVM_SET_SREGS, &sregs);
+	if (ret)
+		return ret;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rbx = ebx;
+	regs.rflags = 0x2;
+	return kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* x86 vCPU setup: CPUID and the register state of a PVH-style entry. */
+#ifndef CVMM_X86_CPU_H
+#define CVMM_X86_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kvm_cpuid2;
+
+/*
+ * A copy of the host's supported CPUID adjusted for vCPU `index` of
+ * `ncpus`: its APIC IDs, and the KVM paravirtual feature bit that tells the
+ * guest whether KVM_HC_MAP_GPA_RANGE reaches the VMM. Caller frees.
+ */
+struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,
+				  unsigned int index, unsigned int ncpus,
+				  bool map_gpa_hypercall);
+
+/*
+ * Put a vCPU in the PVH entry state: 32-bit protected mode, paging off,
+ * flat 4 GiB code and data segments, EIP = entry, EBX = ebx.
+ * Returns 0 or -errno.
+ */
+int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ways a guest ends the VM: cvmm's exit device (status from the
+ * guest) and the legacy reset ports (0xcf9 reset control, the i8042
+ * command port's pulse-reset), which end cvmm with status 0 because it
+ * does not reboot guests.
+ */
+#ifndef CVMM_POWER_H
+#define CVMM_POWER_H
+
+#include "bus.h"
+
+#define RESET_CF9_PORT 0xcf9
+#define RESET_I8042_PORT 0x64
+
+struct power {
+	void (*stop)(void *opaque, int status);
+	void *opaque;
+	uint8_t cf9;
+};
+
+extern const struct dev_ops exit_dev_ops;
+extern const struct dev_ops reset_cf9_ops;
+extern const struct dev_ops reset_i8042_ops;
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * The test kernel's internal interface. It runs identity-mapped; after
+ * kernel_init everything runs in ring 3 with IOPL 3 (port I/O allowed),
+ * interrupts off, and reaches ring 0 only through sys_*() calls.
+ */
+#ifndef TK_KERNEL_H
+#define TK_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../arch/x86/pvh.h"
+#include "../../devices/pv_abi.h"
+#include "kernel_asm.h"
+
+#define PAGE 4096ULL
+#define MiB_ (1ULL << 20)
+#define GiB_ (1ULL << 30)
+
+/* Port I/O. */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+/* lib.c: strings, memory, console. */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strncmp(const char *a, const char *b, size_t n);
+bool parse_u64(const char *s, uint64_t *out);
+int vsnprintf_(char *buf, size_t len, const char *fmt, va_list ap);
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_write(const char *s, size_t n);
+
+/* pv.c: cvmm's paravirtual devices. */
+__attribute__((noreturn)) void vm_exit(uint32_t status);
+uint32_t pv_convert(uint64_t gpa, uint64_t npages, uint32_t attrs);
+uint32_t pv_footprint_pages(void);
+uint32_t pv_cpu_start(uint32_t cpu, uint32_t entry, uint32_t arg);
+uint32_t pv_test(uint32_t cmd, uint64_t addr, uint32_t len, uint32_t arg);
+uint32_t pv_test_value(void);
+uint32_t pv_test_refused(void);
+uint32_t fnv1a(const void *p, size_t n);
+
+/* main.c: ring-0 services for ring 3. */
+enum { SYS_FLUSH_TLB = 1, SYS_VMCALL = 2, SYS_VMMCALL = 3, SYS_TRIPLE_FAULT = 4 };
+uint64_t syscall4(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
+		  uint64_t d);
+
+/* Boot information, parsed once in ring 3. */
+struct boot {
+	const struct hvm_start_info *si;
+	const char *cmdline;
+	const struct hvm_memmap_table_entry *memmap;
+	uint32_t nmemmap;
+	uint64_t ram_bytes; /* sum of RAM entries */
+};
+extern struct boot boot;
+
+/* Is [addr, addr+len) in use by the kernel or boot information? */
+bool range_in_use(uint64_t addr, uint64_t len);
+/* Map RAM above 4 GiB (identity, 2 MiB pages); false if too much. */
+bool map_high_ram(void);
+
+/* Checks: one line each, counted. */
+void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern unsigned int checks_passed, checks_failed;
+
+/* Tests. arg is what follows "NAME:" in test=NAME:ARG (or ""). */
+struct test {
+	const char *name;
+	void (*run)(const char *arg);
+};
+void t_hello(const char *arg);
+void t_exit(const char *arg);
+void t_memtest(const char *arg);
+void t_smp(const char *arg);
+void t_fault(const char *arg);
+void t_unclaimed(const char *arg);
+void t_reset(const char *arg);
+void t_triple(const char *arg);
+
+extern volatile uint32_t ap_online;
+extern volatile uint32_t ap_apic_id[MAX_CPUS];
+extern char ap_entry[], __kernel_start[], __kernel_end[];
+
+#endif

@@ -1,0 +1,144 @@
+/* Basic tests: console, exit status, RAM, application processors. */
+#include "kernel.h"
+
+void t_hello(const char *arg)
+{
+	(void)arg;
+	printk("Hello from the cvmm test kernel\n");
+	check(boot.si->magic == PVH_START_MAGIC, "hvm_start_info magic");
+	check(syscall4(SYS_FLUSH_TLB, 0, 0, 0, 0) == 0,
+	      "system call into ring 0 and back");
+	check(boot.nmemmap > 0 && boot.ram_bytes > 0,
+	      "memory map: %u entries, %lu KiB of RAM", boot.nmemmap,
+	      boot.ram_bytes >> 10);
+}
+
+void t_exit(const char *arg)
+{
+	uint64_t status;
+
+	if (!parse_u64(arg, &status) || status > 255) {
+		check(false, "exit:N needs N in 0..255, got '%s'", arg);
+		return;
+	}
+	printk("exiting with status %lu\n", status);
+	vm_exit((uint32_t)status);
+}
+
+/* Fill, then verify, [a, b) with an address-derived pattern. */
+static uint64_t pattern_range(uint64_t a, uint64_t b, bool verify)
+{
+	uint64_t bad = 0;
+
+	for (volatile uint64_t *p = (uint64_t *)a; (uint64_t)p < b; p++) {
+		uint64_t want = (uint64_t)p * 0x9e3779b97f4a7c15ULL;
+
+		if (!verify)
+			*p = want;
+		else if (*p != want)
+			bad++;
+	}
+	return bad;
+}
+
+/* Walk RAM in 2 MiB steps, skipping pieces the kernel or boot info use. */
+static uint64_t memtest_pass(bool verify, uint64_t *tested)
+{
+	uint64_t bad = 0;
+
+	for (uint32_t i = 0; i < boot.nmemmap; i++) {
+		const struct hvm_memmap_table_entry *e = &boot.memmap[i];
+
+		if (e->type != E820_RAM)
+			continue;
+		for (uint64_t a = e->addr; a < e->addr + e->size; a += PAGE) {
+			if (range_in_use(a, PAGE))
+				continue;
+			bad += pattern_range(a, a + PAGE, verify);
+			*tested += PAGE;
+		}
+	}
+	return bad;
+}
+
+void t_memtest(const char *arg)
+{
+	uint64_t tested = 0, bad;
+
+	(void)arg;
+	check(map_high_ram(), "RAM above 4 GiB is mapped");
+	memtest_pass(false, &tested);
+	tested = 0;
+	bad = memtest_pass(true, &tested);
+	check(bad == 0, "memtest: %lu KiB of %lu KiB RAM written and verified, "
+	      "%lu bad words", tested >> 10, boot.ram_bytes >> 10, bad);
+	check(tested + 2 * MiB_ >= boot.ram_bytes - 1 * MiB_,
+	      "memtest covered all RAM but the kernel and boot info");
+}
+
+void t_smp(const char *arg)
+{
+	uint64_t ncpus = 0, deadline;
+	uint32_t st;
+
+	if (!parse_u64(arg, &ncpus) || ncpus < 1 || ncpus > MAX_CPUS) {
+		check(false, "smp:N needs N in 1..%u, got '%s'", MAX_CPUS, arg);
+		return;
+	}
+	for (uint32_t c = 1; c < ncpus; c++) {
+		st = pv_cpu_start(c, (uint32_t)(uint64_t)ap_entry, c);
+		check(st == PV_OK, "start CPU %u: status %u", c, st);
+	}
+	st = pv_cpu_start(1, (uint32_t)(uint64_t)ap_entry, 1);
+	if (ncpus > 1)
+		check(st == PV_EBUSY, "starting CPU 1 twice is refused (%u)", st);
+	st = pv_cpu_start((uint32_t)ncpus, (uint32_t)(uint64_t)ap_entry, 0);
+	check(st == PV_EINVAL, "starting CPU %lu (absent) is refused (%u)",
+	      ncpus, st);
+	deadline = rdtsc() + 20000000000ULL; /* generous: seconds of TSC */
+	while (ap_online < ncpus - 1 && rdtsc() < deadline)
+		cpu_relax();
+	check(ap_online == ncpus - 1, "%u of %lu application processors online",
+	      ap_online, ncpus - 1);
+	for (uint32_t c = 1; c < ncpus && c < MAX_CPUS; c++)
+		check(ap_apic_id[c] == c, "CPU %u reports APIC ID %u", c,
+		      ap_apic_id[c]);
+}
+
+/* A deliberate page fault: the kernel must report it and exit 5. */
+void t_fault(const char *arg)
+{
+	(void)arg;
+	*(volatile uint64_t *)0x8000000000ULL = 1; /* beyond the mapping */
+	check(false, "the page fault was not reported");
+}
+
+/* Ports and MMIO nobody claims read as all ones; the guest goes on. */
+void t_unclaimed(const char *arg)
+{
+	volatile uint32_t *mmio = (volatile uint32_t *)0xfe000000ULL;
+
+	(void)arg;
+	outb(0x3e0, 0x55);
+	check(inb(0x3e0) == 0xff, "unclaimed port reads 0xff");
+	check(inl(0x5f0) == 0xffffffff, "unclaimed 32-bit port reads all ones");
+	mmio[0] = 0x1234;
+	check(mmio[0] == 0xffffffff, "unclaimed MMIO reads all ones");
+}
+
+/* Pulse reset through the i8042: cvmm ends with status 0. */
+void t_reset(const char *arg)
+{
+	(void)arg;
+	printk("resetting through the i8042\n");
+	outb(0x64, 0xfe);
+	check(false, "still running after the reset request");
+}
+
+void t_triple(const char *arg)
+{
+	(void)arg;
+	printk("triple-faulting on purpose\n");
+	syscall4(SYS_TRIPLE_FAULT, 0, 0, 0, 0);
+	check(false, "still running after a triple fault");
+}

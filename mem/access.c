@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include "access.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../vmm/log.h"
+#include "../vmm/util.h"
+
+void mem_domain_init(struct mem_domain *d, struct guest_mem *m,
+		     const char *name, uint64_t base, uint64_t size)
+{
+	d->mem = m;
+	d->name = name;
+	d->base = base;
+	d->size = size;
+	d->refused = 0;
+}
+
+static int refuse(struct mem_domain *d, uint64_t gpa, uint64_t len, int err)
+{
+	__atomic_fetch_add(&d->refused, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->mem->stats.guard_refused, 1, __ATOMIC_RELAXED);
+	log_warn_rl("%s: refused access to [0x%llx, +0x%llx): %s", d->name,
+		    (unsigned long long)gpa, (unsigned long long)len,
+		    err == -EACCES ? "not shared" : "outside its memory");
+	return err;
+}
+
+/*
+ * Check [gpa, gpa+len) for domain d and return its host-view address.
+ * Caller holds mem->lock for reading.
+ */
+static int check(struct mem_domain *d, uint64_t gpa, uint64_t len,
+		 uint8_t **hva)
+{
+	struct mem_slot *s;
+	uint64_t off;
+
+	if (d->size && !range_within(gpa, len, d->base, d->size))
+		return refuse(d, gpa, len, -EFAULT);
+	s = mem_find_slot(d->mem, gpa, len);
+	if (!s)
+		return refuse(d, gpa, len, -EFAULT);
+	off = gpa - s->gpa;
+	if (!rangeset_contains(&s->shared, off / PAGE_SIZE,
+			       (off + len - 1) / PAGE_SIZE + 1))
+		return refuse(d, gpa, len, -EACCES);
+	*hva = s->host_view + off;
+	return 0;
+}
+
+static int copy(struct mem_domain *d, gpa_t g, void *buf, size_t len,
+		bool write)
+{
+	uint8_t *hva;
+	int err;
+
+	pthread_rwlock_rdlock(&d->mem->lock);
+	err = check(d, g.v, len, &hva);
+	if (!err) {
+		if (write)
+			memcpy(hva, buf, len);
+		else
+			memcpy(buf, hva, len);
+	}
+	pthread_rwlock_unlock(&d->mem->lock);
+	return err;
+}
+
+int mem_read(struct mem_domain *d, gpa_t g, void *buf, size_t len)
+{
+	return copy(d, g, buf, len, false);
+}
+
+int mem_write(struct mem_domain *d, gpa_t g, const void *buf, size_t len)
+{
+	return copy(d, g, (void *)buf, len, true);
+}
+
+int mem_hold(struct mem_domain *d, gpa_t g, uint64_t len, struct mem_hold *h)
+{
+	struct guest_mem *m = d->mem;
+	uint8_t *hva;
+	int err;
+
+	pthread_rwlock_rdlock(&m->lock);
+	err = check(d, g.v, len, &hva);
+	if (!err) {
+		h->gpa = g.v;
+		h->len = len;
+		h->iov.iov_base = hva;
+		h->iov.iov_len = len;
+		/* Listed before the read lock drops: no conversion in between. */
+		pthread_mutex_lock(&m->hold_lock);
+		h->next = m->holds.next;
+		h->prev = &m->holds;
+		h->next->prev = h;
+		m->holds.next = h;
+		pthread_mutex_unlock(&m->hold_lock);
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+void mem_release(struct mem_domain *d, struct mem_hold *h)
+{
+	pthread_mutex_lock(&d->mem->hold_lock);
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	pthread_mutex_unlock(&d->mem->hold_lock);
+	h->next = h->prev = NULL;
+	h->iov.iov_base = NULL;
+	h->iov.iov_len = 0;
+}

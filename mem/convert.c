@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The one conversion path. Every trigger (memory-fault exit, MAP_GPA_RANGE
+ * hypercall, the paravirtual device, the builder before launch) ends here.
+ *
+ * Order matters for the guard: a range going private is closed to the host
+ * (host view PROT_NONE) before anything else; a range going shared is
+ * opened only after its old contents are gone (ZERO) or known to stay.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "guest_mem.h"
+#include "../vmm/log.h"
+#include "../vmm/util.h"
+
+#define ATTR_ENCRYPTED (1ULL << 4)
+#define ATTR_PAGE_SIZE_MASK 0xfULL
+#define ATTR_PAGE_SIZE_MAX 2 /* 4K, 2M, 1G */
+
+bool conv_decode(uint64_t gpa, uint64_t npages, uint64_t attrs,
+		 struct conv_request *req)
+{
+	if ((attrs & ~(ATTR_ENCRYPTED | ATTR_PAGE_SIZE_MASK)) ||
+	    (attrs & ATTR_PAGE_SIZE_MASK) > ATTR_PAGE_SIZE_MAX)
+		return false;
+	if (npages == 0 || npages > (UINT64_MAX >> PAGE_SHIFT))
+		return false;
+	req->gpa = gpa;
+	req->len = npages << PAGE_SHIFT;
+	req->to = (attrs & ATTR_ENCRYPTED) ? MEM_PRIVATE : MEM_SHARED;
+	return true;
+}
+
+static int punch(int fd, uint64_t off, uint64_t len)
+{
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len))
+		return -errno;
+	return 0;
+}
+
+static int protect(struct mem_slot *s, uint64_t off, uint64_t len, bool open)
+{
+	if (mprotect(s->host_view + off, len,
+		     open ? PROT_READ | PROT_WRITE : PROT_NONE))
+		return -errno;
+	return 0;
+}
+
+static int set_attrs(struct guest_mem *m, uint64_t gpa, uint64_t len,
+		     bool private)
+{
+	if (!m->backend.set_attributes)
+		return 0;
+	return m->backend.set_attributes(m->backend.opaque, gpa, len, private);
+}
+
+/*
+ * Drop the contents that must not survive the change. With two backings
+ * the side being left is always freed (so memory is never held twice);
+ * in place, only ZERO frees.
+ */
+static int drop_contents(struct guest_mem *m, struct mem_slot *s,
+			 uint64_t off, uint64_t len, enum mem_state to,
+			 enum mem_content mode)
+{
+	if (!m->backend.in_place)
+		return punch(to == MEM_PRIVATE ? s->shared_fd : s->private_fd,
+			     off, len);
+	return mode == MEM_CONTENT_ZERO ? punch(s->private_fd, off, len) : 0;
+}
+
+static void roll_back_attrs(struct guest_mem *m, uint64_t gpa, uint64_t len,
+			    bool private)
+{
+	if (set_attrs(m, gpa, len, private))
+		log_err("cannot roll back the attributes of [0x%llx, +0x%llx)",
+			(unsigned long long)gpa, (unsigned long long)len);
+}
+
+static int to_private(struct guest_mem *m, struct mem_slot *s, uint64_t off,
+		      uint64_t len, enum mem_content mode)
+{
+	uint64_t g = s->gpa + off;
+	int err = protect(s, off, len, false);
+
+	if (err)
+		return err;
+	err = set_attrs(m, g, len, true);
+	if (!err) {
+		err = drop_contents(m, s, off, len, MEM_PRIVATE, mode);
+		if (err)
+			roll_back_attrs(m, g, len, false);
+	}
+	if (err) {
+		/* The range stays shared: reopen it to the host. */
+		if (protect(s, off, len, true))
+			log_err("cannot reopen [0x%llx, +0x%llx) to the host",
+				(unsigned long long)g, (unsigned long long)len);
+		return err;
+	}
+	return rangeset_remove(&s->shared, off / PAGE_SIZE,
+			       (off + len) / PAGE_SIZE);
+}
+
+static int to_shared(struct guest_mem *m, struct mem_slot *s, uint64_t off,
+		     uint64_t len, enum mem_content mode)
+{
+	uint64_t g = s->gpa + off;
+	int err = set_attrs(m, g, len, false);
+
+	if (err)
+		return err;
+	err = drop_contents(m, s, off, len, MEM_SHARED, mode);
+	if (!err)
+		err = protect(s, off, len, true);
+	if (err) {
+		/* The host view is still closed, so nothing leaked. */
+		roll_back_attrs(m, g, len, true);
+		return err;
+	}
+	return rangeset_add(&s->shared, off / PAGE_SIZE,
+			    (off + len) / PAGE_SIZE);
+}
+
+static bool held(struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	bool busy = false;
+
+	pthread_mutex_lock(&m->hold_lock);
+	for (struct mem_hold *h = m->holds.next; h != &m->holds; h = h->next)
+		if (ranges_overlap(gpa, len, h->gpa, h->len)) {
+			busy = true;
+			break;
+		}
+	pthread_mutex_unlock(&m->hold_lock);
+	return busy;
+}
+
+/* Convert every run of [first, end) pages not yet in state `to`. */
+static int convert_runs(struct guest_mem *m, struct mem_slot *s,
+			uint64_t first, uint64_t end, enum mem_state to,
+			enum mem_content mode, uint64_t *bytes)
+{
+	bool want_in = to == MEM_PRIVATE; /* runs that are shared now */
+	uint64_t run_end;
+	int err;
+
+	while (rangeset_next_run(&s->shared, want_in, &first, end, &run_end)) {
+		uint64_t off = first * PAGE_SIZE, len = (run_end - first) * PAGE_SIZE;
+
+		/* A remove or add needs at most one more interval. */
+		err = rangeset_reserve(&s->shared, 1);
+		if (!err)
+			err = to == MEM_PRIVATE ? to_private(m, s, off, len, mode)
+						: to_shared(m, s, off, len, mode);
+		if (err)
+			return err;
+		*bytes += len;
+		first = run_end;
+	}
+	return 0;
+}
+
+static void sample_footprint(struct guest_mem *m)
+{
+	uint64_t fp = mem_footprint(m);
+
+	if (fp > m->stats.footprint_peak)
+		m->stats.footprint_peak = fp;
+}
+
+static enum conv_result count(struct guest_mem *m, enum conv_result r)
+{
+	switch (r) {
+	case CONV_INVALID: m->stats.conv_invalid++; break;
+	case CONV_RETRY: m->stats.conv_retry++; break;
+	case CONV_UNSUPPORTED: m->stats.conv_unsupported++; break;
+	case CONV_FAILED: m->stats.conv_failed++; break;
+	case CONV_DONE: break;
+	}
+	return r;
+}
+
+enum conv_result mem_convert(struct guest_mem *m, gpa_t g, uint64_t len,
+			     enum mem_state to, enum mem_content mode)
+{
+	enum conv_result r = CONV_DONE;
+	struct mem_slot *s;
+	uint64_t bytes = 0, first;
+	int err;
+
+	if (mode == MEM_CONTENT_DEFAULT)
+		mode = m->default_mode;
+	pthread_rwlock_wrlock(&m->lock);
+	s = mem_find_slot(m, g.v, len);
+	if (!s || !is_aligned(g.v, PAGE_SIZE) || !is_aligned(len, PAGE_SIZE))
+		r = CONV_INVALID;
+	else if (mode == MEM_CONTENT_PRESERVE && !m->backend.in_place)
+		r = CONV_UNSUPPORTED;
+	else if (to == MEM_PRIVATE && held(m, g.v, len))
+		r = CONV_RETRY;
+	if (r != CONV_DONE)
+		goto out;
+	first = (g.v - s->gpa) / PAGE_SIZE;
+	err = convert_runs(m, s, first, first + len / PAGE_SIZE, to, mode,
+			   &bytes);
+	if (err) {
+		log_warn_rl("converting [0x%llx, +0x%llx) failed: %s",
+			    (unsigned long long)g.v, (unsigned long long)len,
+			    strerror(-err));
+		r = CONV_FAILED;
+	}
+	/* Bytes converted before a failure count: their state did change. */
+	if (r == CONV_DONE)
+		m->stats.conv_count[to][mode == MEM_CONTENT_PRESERVE]++;
+	m->stats.conv_bytes[to][mode == MEM_CONTENT_PRESERVE] += bytes;
+	if (m->track_footprint)
+		sample_footprint(m);
+out:
+	count(m, r);
+	pthread_rwlock_unlock(&m->lock);
+	return r;
+}

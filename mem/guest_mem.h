@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest RAM: memslots backed by guest_memfd, the shared/private state of
+ * every 4 KiB page, the one conversion path, and the checked accessors
+ * through which all host code reaches guest RAM.
+ *
+ * A slot has a private backing (its guest_memfd) and a shared backing
+ * (the same guest_memfd on in-place platforms, a separate file where the
+ * kernel cannot share guest_memfd pages). The shared backing is mapped
+ * twice:
+ *   kvm_map    registered with KVM as userspace_addr; always whole;
+ *              touched by cvmm only before launch (mem_launch_write);
+ *   host_view  what devices see; private pages are PROT_NONE here.
+ *
+ * mem/ knows nothing of KVM: the platform's part of a conversion (memory
+ * attributes) comes in through struct mem_backend.
+ */
+#ifndef CVMM_GUEST_MEM_H
+#define CVMM_GUEST_MEM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "gpa.h"
+#include "rangeset.h"
+
+#define MEM_MAX_SLOTS 8
+
+enum mem_state { MEM_PRIVATE, MEM_SHARED };
+
+/* What happens to a page's contents when its state changes. */
+enum mem_content {
+	MEM_CONTENT_DEFAULT, /* the VM's default (requests only) */
+	MEM_CONTENT_ZERO,    /* contents are gone, pages are freed */
+	MEM_CONTENT_PRESERVE /* contents survive */
+};
+
+/* The result of a conversion, as the guest gets to see it. */
+enum conv_result {
+	CONV_DONE,	  /* the whole range is in the requested state */
+	CONV_INVALID,	  /* bad range: unaligned, empty, not all RAM */
+	CONV_RETRY,	  /* part of the range is busy (host I/O): ask again */
+	CONV_UNSUPPORTED, /* the content mode is not possible here */
+	CONV_FAILED	  /* the host could not do it (resources) */
+};
+
+const char *conv_result_name(enum conv_result r);
+
+/* A conversion request as a guest makes it (any trigger). */
+struct conv_request {
+	uint64_t gpa, len;
+	enum mem_state to;
+};
+
+/*
+ * Decode the arguments of KVM_HC_MAP_GPA_RANGE (the same for the
+ * paravirtual device): start gpa, number of 4 KiB pages, attributes (bit 4
+ * encrypted = to private, bits 3:0 page-size hint 0..2, the rest zero).
+ * False when malformed; alignment and RAM are mem_convert()'s to judge.
+ */
+bool conv_decode(uint64_t gpa, uint64_t npages, uint64_t attrs,
+		 struct conv_request *req);
+
+/*
+ * The platform's part of a conversion. in_place: one backing holds both
+ * states (PRESERVE possible). set_attributes, when non-NULL, tells KVM the
+ * new state of [gpa, gpa+len); it returns 0 or -errno.
+ */
+struct mem_backend {
+	bool in_place;
+	int (*set_attributes)(void *opaque, uint64_t gpa, uint64_t len,
+			      bool private);
+	void *opaque;
+};
+
+struct mem_slot {
+	uint64_t gpa, size;
+	int private_fd, shared_fd;
+	uint8_t *kvm_map, *host_view;
+	struct rangeset shared; /* slot-relative page numbers */
+};
+
+/* An in-flight host access. Owned by the caller; see mem_hold(). */
+struct mem_hold {
+	uint64_t gpa, len;
+	struct iovec iov;
+	struct mem_hold *prev, *next;
+};
+
+struct mem_stats {
+	uint64_t conv_count[2][2]; /* [to MEM_PRIVATE/MEM_SHARED][ZERO/PRESERVE] */
+	uint64_t conv_bytes[2][2];
+	uint64_t conv_invalid, conv_retry, conv_unsupported, conv_failed;
+	uint64_t guard_refused;	     /* accessor calls refused */
+	uint64_t footprint_peak;     /* bytes, sampled after conversions */
+};
+
+struct guest_mem {
+	pthread_rwlock_t lock; /* writers: conversions; readers: accessors */
+	pthread_mutex_t hold_lock;
+	struct mem_hold holds; /* list head */
+	struct mem_slot slot[MEM_MAX_SLOTS];
+	unsigned int nslots;
+	struct mem_backend backend;
+	enum mem_content default_mode;
+	bool initial_shared;
+	bool launched;
+	bool track_footprint; /* sample the footprint after conversions */
+	struct mem_stats stats;
+};
+
+/*
+ * Set up an empty guest memory. default_mode is ZERO or PRESERVE;
+ * initial_shared says what state new slots start in.
+ */
+void mem_init(struct guest_mem *m, const struct mem_backend *backend,
+	      enum mem_content default_mode, bool initial_shared);
+
+/* Unmap every slot and free the state. Does not close the fds. */
+void mem_destroy(struct guest_mem *m);
+
+/*
+ * Add a slot at [gpa, gpa+size) (page-aligned, not overlapping another)
+ * and map its shared backing twice. The fds stay owned by the caller.
+ * Returns the slot index or -errno.
+ */
+int mem_add_slot(struct guest_mem *m, uint64_t gpa, uint64_t size,
+		 int private_fd, int shared_fd)
+	__attribute__((warn_unused_result));
+
+/* The slot containing [gpa, gpa+len) wholly, or NULL. */
+struct mem_slot *mem_find_slot(struct guest_mem *m, uint64_t gpa,
+			       uint64_t len);
+
+/*
+ * The one conversion path: make [gpa, gpa+len) private or shared. Only
+ * pages whose state changes are touched. mode DEFAULT means the VM's.
+ * Thread-safe; waits for accessors in progress, and answers RETRY when a
+ * mem_hold() overlaps a range going private.
+ */
+enum conv_result mem_convert(struct guest_mem *m, gpa_t gpa, uint64_t len,
+			     enum mem_state to, enum mem_content mode);
+
+/* State of one page (for tests and diagnostics); -EFAULT outside RAM. */
+int mem_page_state(struct guest_mem *m, gpa_t gpa, enum mem_state *state)
+	__attribute__((warn_unused_result));
+
+/*
+ * Before launch only: write the boot image (kernel, boot info) into guest
+ * RAM whatever the pages' state, as a platform's launch flow would.
+ * Returns 0, -EFAULT (not RAM) or -EPERM (after mem_launch_done()).
+ */
+int mem_launch_write(struct guest_mem *m, gpa_t gpa, const void *buf,
+		     size_t len) __attribute__((warn_unused_result));
+void mem_launch_done(struct guest_mem *m);
+
+/*
+ * Bytes of guest RAM that are allocated, measured with mincore() on the
+ * backings (exact for guest_memfd and memfd mappings). Pages of a private
+ * backing that cannot be mapped are not visible and not counted.
+ */
+uint64_t mem_footprint(struct guest_mem *m);
+
+/* Total bytes of guest RAM in all slots. */
+uint64_t mem_ram_size(const struct guest_mem *m);
+
+/* A copy of the counters. */
+void mem_get_stats(struct guest_mem *m, struct mem_stats *out);
+
+#endif

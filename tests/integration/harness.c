@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const char *cvmm_path(void)
+{
+	const char *p = getenv("CVMM");
+
+	return p ? p : "build/cvmm";
+}
+
+const char *testkernel_path(void)
+{
+	const char *p = getenv("TESTKERNEL");
+
+	return p ? p : "build/testkernel.elf";
+}
+
+const char *scratch(const char *name)
+{
+	static char dir[64], path[256];
+
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/cvmm-it-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static char *slurp(int fd)
+{
+	struct stat st;
+	char *buf;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = calloc(1, (size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	return buf;
+}
+
+static int tmpfile_fd(void)
+{
+	char path[] = "/tmp/cvmm-out-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	return fd;
+}
+
+static int wait_with_timeout(pid_t pid, int timeout)
+{
+	struct timespec tick = { 0, 5 * 1000 * 1000 };
+	int status;
+
+	for (long waited = 0;; waited += 5) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (waited > timeout * 1000L) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ck_abort_msg("cvmm did not finish within %d s", timeout);
+		}
+		nanosleep(&tick, NULL);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status)
+				 : 128 + WTERMSIG(status);
+}
+
+void run_argv(struct run *r, int timeout, const char *const *argv)
+{
+	posix_spawn_file_actions_t fa;
+	int out = tmpfile_fd(), err = tmpfile_fd();
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_adddup2(&fa, err, 2);
+	ck_assert_int_eq(posix_spawnp(&pid, argv[0], &fa, NULL,
+				      (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	r->status = wait_with_timeout(pid, timeout);
+	r->out = slurp(out);
+	r->err = slurp(err);
+	close(out);
+	close(err);
+}
+
+static void run_va(struct run *r, int timeout, const char *first,
+		   va_list ap, const char *const *prefix, int nprefix)
+{
+	const char *argv[64];
+	int n = 0;
+
+	argv[n++] = cvmm_path();
+	for (int i = 0; i < nprefix; i++)
+		argv[n++] = prefix[i];
+	for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
+		argv[n++] = a;
+	argv[n] = NULL;
+	run_argv(r, timeout, argv);
+}
+
+void run_cvmm(struct run *r, int timeout, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	run_va(r, timeout, arg, ap, NULL, 0);
+	va_end(ap);
+}
+
+void run_test(struct run *r, const char *test, const char *extra, ...)
+{
+	static char cmdline[256];
+	const char *prefix[5] = { "run", "--kernel", testkernel_path(),
+				  "--cmdline", cmdline };
+	va_list ap;
+
+	snprintf(cmdline, sizeof(cmdline), "test=%s", test);
+	va_start(ap, extra);
+	run_va(r, 120, extra, ap, prefix, 5);
+	va_end(ap);
+}
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+uint64_t stat_value(const struct run *r, const char *name)
+{
+	char key[128];
+	const char *p;
+
+	snprintf(key, sizeof(key), "stats: %s ", name);
+	p = strstr(r->err, key);
+	ck_assert_msg(p != NULL, "no '%s' in --stats output", name);
+	return strtoull(p + strlen(key), NULL, 10);
+}
+
+const char *tail(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 1500 ? s + n - 1500 : s;
+}
+
+unsigned int count_lines(const char *s)
+{
+	unsigned int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(boot_suite());
+	int failed;
+
+	srunner_add_suite(sr, errors_suite());
+	srunner_add_suite(sr, memory_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running the real build/cvmm from check tests: arguments in, exit status
+ * and captured stdout/stderr out, with a time limit.
+ */
+#ifndef CVMM_TEST_HARNESS_H
+#define CVMM_TEST_HARNESS_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char *out, *err;
+};
+
+/* Paths from the environment (CVMM, TESTKERNEL), with build/ defaults. */
+const char *cvmm_path(void);
+const char *testkernel_path(void);
+
+/*
+ * Run `cvmm ARGS...` (NULL-terminated); a run longer than timeout seconds
+ * is killed and fails the test. Output is kept in r until run_free().
+ */
+void run_cvmm(struct run *r, int timeout, const char *arg, ...);
+/* Run any program (argv[0] is its path) the same way. */
+void run_argv(struct run *r, int timeout, const char *const *argv);
+void run_free(struct run *r);
+
+/* Boot the test kernel: run_cvmm with --kernel and --cmdline test=NAME. */
+void run_test(struct run *r, const char *test, const char *extra, ...);
+
+/* Assert the exit status, showing the guest's and cvmm's output if not. */
+#define expect_status(r, want)                                             \
+	ck_assert_msg((r)->status == (want),                               \
+		      "status %d, want %d\n--- stdout:\n%s--- stderr:\n%s", \
+		      (r)->status, (want), tail((r)->out), tail((r)->err))
+
+/* The last part of s (check limits the length of failure messages). */
+const char *tail(const char *s);
+
+/* Assert that s contains needle. */
+#define expect_has(s, needle)                                          \
+	ck_assert_msg(strstr((s), (needle)) != NULL,                   \
+		      "'%s' not found in:\n%s", (needle), tail(s))
+
+/* The value of "stats: NAME VALUE" in r->err; fails the test if absent. */
+uint64_t stat_value(const struct run *r, const char *name);
+
+/* Number of lines in s. */
+unsigned int count_lines(const char *s);
+
+/* A path in this test's scratch directory. */
+const char *scratch(const char *name);
+
+/* All integration suites. */
+Suite *boot_suite(void);
+Suite *errors_suite(void);
+Suite *memory_suite(void);
+
+#endif

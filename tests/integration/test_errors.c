@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/* Bad kernels and bad options: status 1 and one line naming the problem. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../common/elfgen.h"
+#include "harness.h"
+
+/* cvmm run --kernel PATH EXTRA... must fail with status 1 and one line. */
+static void expect_rejected(const char *path, const char *want,
+			    const char *extra)
+{
+	struct run r;
+
+	run_cvmm(&r, 30, "run", "--kernel", path, "--memory",
+		 extra ? extra : "64M", NULL);
+	expect_status(&r, 1);
+	expect_has(r.err, want);
+	ck_assert_msg(count_lines(r.err) == 1, "not one line:\n%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+}
+
+static const char *gen(const char *name, const struct elfgen *g)
+{
+	size_t len;
+	uint8_t *buf = elfgen_build(g, &len);
+	const char *path = scratch(name);
+
+	ck_assert_int_eq(elfgen_write_file(path, buf, len), 0);
+	free(buf);
+	return path;
+}
+
+START_TEST(bad_kernels)
+{
+	struct elfgen g = { .seg = { { 0x100000, 0x1000, 0x1000 } }, .nseg = 1,
+			    .pvh_note = true, .entry = 0x100000 };
+	char cmd[512];
+
+	expect_rejected("/nonexistent/kernel", "cannot open", NULL);
+	expect_rejected("/etc/hostname", "not an ELF file", NULL);
+	g.pvh_note = false;
+	expect_rejected(gen("nonote.elf", &g), "no PVH entry note", NULL);
+	g.pvh_note = true;
+	g.seg[1] = (struct elfgen_seg){ 0x100800, 0x100, 0x100 };
+	g.nseg = 2;
+	expect_rejected(gen("overlap.elf", &g), "segments overlap", NULL);
+	g.nseg = 1;
+	g.seg[0].memsz = 100 << 20;
+	expect_rejected(gen("big.elf", &g), "does not fit in guest RAM", "64M");
+	snprintf(cmd, sizeof(cmd), "head -c 20000 %s > %s", testkernel_path(),
+		 scratch("trunc.elf"));
+	ck_assert_int_eq(system(cmd), 0);
+	expect_rejected(scratch("trunc.elf"), "truncated", NULL);
+	snprintf(cmd, sizeof(cmd), "gzip -c %s | head -c 5000 > %s",
+		 testkernel_path(), scratch("trunc.gz"));
+	ck_assert_int_eq(system(cmd), 0);
+	expect_rejected(scratch("trunc.gz"), "corrupt or truncated gzip", NULL);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+	static const struct {
+		const char *opt, *val, *want;
+	} cases[] = {
+		{ "--memory", "lots", "memory: 'lots' is not a size" },
+		{ "--memory", "1M", "memory: '1M' is out of range" },
+		{ "--cpus", "65", "cpus: '65' is out of range" },
+		{ "--log-level", "chatty", "log-level: 'chatty' is not a log level" },
+		{ "--platform", "sev-snp", "unknown platform 'sev-snp'" },
+		{ "--bogus", NULL, "--bogus: unknown option" },
+	};
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_cvmm(&r, 10, "run", "--kernel", testkernel_path(),
+			 cases[i].opt, cases[i].val, NULL);
+		expect_status(&r, 1);
+		expect_has(r.err, cases[i].want);
+		ck_assert_uint_eq(count_lines(r.err), 1);
+		run_free(&r);
+	}
+	run_cvmm(&r, 10, "run", "--memory", "64M", NULL);
+	expect_status(&r, 1);
+	expect_has(r.err, "no kernel given");
+	run_free(&r);
+	run_cvmm(&r, 10, "frobnicate", NULL);
+	expect_status(&r, 1);
+	expect_has(r.err, "frobnicate: unknown command");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(unavailable_platform)
+{
+	struct run r;
+
+	/* This host has no KVM_X86_SW_PROTECTED_VM; hosts that have it boot. */
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--platform",
+		 "sw-protected", "--cmdline", "test=hello", NULL);
+	if (r.status == 1) {
+		expect_has(r.err, "platform sw-protected is not available");
+		expect_has(r.err, "KVM_X86_SW_PROTECTED_VM");
+	} else {
+		expect_status(&r, 0);
+	}
+	run_free(&r);
+}
+END_TEST
+
+Suite *errors_suite(void)
+{
+	Suite *s = suite_create("errors");
+	TCase *tc = tcase_create("input");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, bad_kernels);
+	tcase_add_test(tc, bad_options);
+	tcase_add_test(tc, unavailable_platform);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+	Suite *(*const suites[])(void) = {
+		rangeset_suite, guest_mem_suite, loader_suite, pvh_suite,
+		util_suite, cli_suite, exit_suite, bus_suite, devices_suite,
+	};
+	SRunner *sr = srunner_create(suites[0]());
+	int failed;
+
+	for (size_t i = 1; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* The unit-test suites (check), one per module, run by main.c. */
+#ifndef CVMM_TEST_SUITES_H
+#define CVMM_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *rangeset_suite(void);
+Suite *guest_mem_suite(void);
+Suite *loader_suite(void);
+Suite *pvh_suite(void);
+Suite *util_suite(void);
+Suite *cli_suite(void);
+Suite *exit_suite(void);
+Suite *bus_suite(void);
+Suite *devices_suite(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The only code that knows every device: turns a resolved vm_config into a
+ * ready-to-run VM, in a visible order (platform, kernel, memory, boot
+ * info, devices, vCPUs).
+ */
+#ifndef CVMM_BUILDER_H
+#define CVMM_BUILDER_H
+
+#include "config.h"
+#include "vm.h"
+
+/* Exit statuses of cvmm itself (documented in the README). */
+#define CVMM_EXIT_BAD_INPUT 1
+#define CVMM_EXIT_FAILURE 2
+
+/*
+ * Build the VM. Returns 0, CVMM_EXIT_BAD_INPUT (the kernel or an option is
+ * wrong; one line was logged) or CVMM_EXIT_FAILURE (KVM or the host
+ * failed). vm_destroy() must be called in every case.
+ */
+int vm_build(struct vm *vm, const struct vm_config *c);
+
+#endif

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+#include "exit.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+/* Exit status for a guest that ended in a way cvmm treats as a crash. */
+#define STATUS_GUEST_CRASH 2
+
+const char *exit_kind_name(enum exit_kind k)
+{
+	static const char *const names[EXIT_KINDS] = {
+		[EXIT_IO] = "io",
+		[EXIT_MMIO] = "mmio",
+		[EXIT_HLT] = "hlt",
+		[EXIT_HYPERCALL] = "hypercall",
+		[EXIT_MEMORY_FAULT] = "memory_fault",
+		[EXIT_SYSTEM_EVENT] = "system_event",
+		[EXIT_SHUTDOWN] = "shutdown",
+		[EXIT_INTR] = "intr",
+		[EXIT_INTERNAL_ERROR] = "internal_error",
+		[EXIT_FAIL_ENTRY] = "fail_entry",
+		[EXIT_OTHER] = "other",
+	};
+
+	return (unsigned int)k < EXIT_KINDS ? names[k] : "?";
+}
+
+enum exit_kind exit_classify(int ret, int err, const struct kvm_run *run)
+{
+	if (ret < 0) {
+		if (err == EINTR || err == EAGAIN)
+			return EXIT_INTR;
+		if ((err == EFAULT || err == EHWPOISON) &&
+		    run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+			return EXIT_MEMORY_FAULT;
+		return EXIT_OTHER;
+	}
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: return EXIT_IO;
+	case KVM_EXIT_MMIO: return EXIT_MMIO;
+	case KVM_EXIT_HLT: return EXIT_HLT;
+	case KVM_EXIT_HYPERCALL: return EXIT_HYPERCALL;
+	case KVM_EXIT_SYSTEM_EVENT: return EXIT_SYSTEM_EVENT;
+	case KVM_EXIT_SHUTDOWN: return EXIT_SHUTDOWN;
+	case KVM_EXIT_INTR: return EXIT_INTR;
+	case KVM_EXIT_INTERNAL_ERROR: return EXIT_INTERNAL_ERROR;
+	case KVM_EXIT_FAIL_ENTRY: return EXIT_FAIL_ENTRY;
+	default: return EXIT_OTHER;
+	}
+}
+
+bool exit_decode_map_gpa(const struct kvm_run *run, struct conv_request *req)
+{
+	return run->hypercall.nr == KVM_HC_MAP_GPA_RANGE &&
+	       conv_decode(run->hypercall.args[0], run->hypercall.args[1],
+			   run->hypercall.args[2], req);
+}
+
+bool exit_decode_memory_fault(const struct kvm_run *run,
+			      struct conv_request *req)
+{
+	const struct kvm_memory_fault_exit *mf =
+		kvm_run_memory_fault((struct kvm_run *)run);
+
+	if (mf->flags & ~KVM_MEMORY_EXIT_FLAG_PRIVATE)
+		return false;
+	req->gpa = mf->gpa;
+	req->len = mf->size;
+	req->to = (mf->flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) ? MEM_PRIVATE
+							    : MEM_SHARED;
+	return true;
+}
+
+uint64_t exit_hypercall_ret(enum conv_result r)
+{
+	switch (r) {
+	case CONV_DONE: return 0;
+	case CONV_RETRY: return EAGAIN;
+	default: return EINVAL; /* the only other value KVM accepts */
+	}
+}
+
+static enum exit_action handle_io(struct exit_env *env, struct kvm_run *run)
+{
+	unsigned int size = run->io.size;
+	uint64_t bytes = (uint64_t)size * run->io.count;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	if ((size != 1 && size != 2 && size != 4) ||
+	    !range_within(run->io.data_offset, bytes, 0, env->run_size)) {
+		log_err("malformed I/O exit (size %u count %u)", size,
+			run->io.count);
+		return EXIT_STOP_FAILURE;
+	}
+	for (uint32_t i = 0; i < run->io.count; i++, data += size)
+		bus_access(env->pio, run->io.port, data, size, write, env->cpu);
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_mmio(struct exit_env *env, struct kvm_run *run)
+{
+	if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data)) {
+		log_err("malformed MMIO exit (len %u)", run->mmio.len);
+		return EXIT_STOP_FAILURE;
+	}
+	bus_access(env->mmio, run->mmio.phys_addr, run->mmio.data,
+		   run->mmio.len, run->mmio.is_write, env->cpu);
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_hypercall(struct exit_env *env,
+					 struct kvm_run *run)
+{
+	struct conv_request req;
+	enum conv_result r = CONV_INVALID;
+
+	if (exit_decode_map_gpa(run, &req))
+		r = mem_convert(env->mem, gpa(req.gpa), req.len, req.to,
+				MEM_CONTENT_DEFAULT);
+	log_info("MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx: %s",
+		 (unsigned long long)run->hypercall.args[0],
+		 (unsigned long long)run->hypercall.args[1],
+		 (unsigned long long)run->hypercall.args[2],
+		 conv_result_name(r));
+	run->hypercall.ret = exit_hypercall_ret(r);
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_memory_fault(struct exit_env *env,
+					    struct kvm_run *run, int err)
+{
+	struct conv_request req;
+	enum conv_result r;
+
+	if (err == EHWPOISON || !exit_decode_memory_fault(run, &req)) {
+		log_err("unrecoverable memory fault at 0x%llx (%s)",
+			(unsigned long long)kvm_run_memory_fault(run)->gpa,
+			err == EHWPOISON ? "poisoned page" : "malformed exit");
+		return EXIT_STOP_FAILURE;
+	}
+	r = mem_convert(env->mem, gpa(req.gpa), req.len, req.to,
+			MEM_CONTENT_DEFAULT);
+	log_info("memory fault gpa 0x%llx size 0x%llx to %s: %s",
+		 (unsigned long long)req.gpa, (unsigned long long)req.len,
+		 req.to == MEM_PRIVATE ? "private" : "shared",
+		 conv_result_name(r));
+	if (r == CONV_RETRY) {
+		/* Host I/O holds the range; the guest faults again shortly. */
+		sched_yield();
+		return EXIT_RESUME;
+	}
+	if (r != CONV_DONE) {
+		/* Re-entering would fault forever. */
+		log_err("guest memory fault at 0x%llx cannot be resolved: %s",
+			(unsigned long long)req.gpa, conv_result_name(r));
+		return EXIT_STOP_FAILURE;
+	}
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_system_event(struct kvm_run *run,
+					    struct exit_outcome *out)
+{
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		log_info("guest powered off");
+		out->status = 0;
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		log_info("guest asked for a reset; cvmm does not reboot");
+		out->status = 0;
+		break;
+	default:
+		log_err("guest crashed (system event %u)",
+			run->system_event.type);
+		out->status = STATUS_GUEST_CRASH;
+		break;
+	}
+	return EXIT_STOP_GUEST;
+}
+
+enum exit_action exit_handle(struct exit_env *env, struct kvm_run *run,
+			     int ret, int err, struct exit_outcome *out)
+{
+	out->kind = exit_classify(ret, err, run);
+	out->status = 0;
+	switch (out->kind) {
+	case EXIT_IO: return handle_io(env, run);
+	case EXIT_MMIO: return handle_mmio(env, run);
+	case EXIT_HYPERCALL: return handle_hypercall(env, run);
+	case EXIT_MEMORY_FAULT: return handle_memory_fault(env, run, err);
+	case EXIT_SYSTEM_EVENT: return handle_system_event(run, out);
+	case EXIT_INTR:
+	case EXIT_HLT:
+		return EXIT_RESUME;
+	case EXIT_SHUTDOWN:
+		log_err("guest triple-faulted (shutdown exit)");
+		out->status = STATUS_GUEST_CRASH;
+		return EXIT_STOP_GUEST;
+	case EXIT_INTERNAL_ERROR:
+		log_err("KVM internal error, suberror %u",
+			run->internal.suberror);
+		return EXIT_STOP_FAILURE;
+	case EXIT_FAIL_ENTRY:
+		log_err("vCPU entry failed, hardware reason 0x%llx",
+			(unsigned long long)
+				run->fail_entry.hardware_entry_failure_reason);
+		return EXIT_STOP_FAILURE;
+	default:
+		if (ret < 0) {
+			errno = err;
+			log_err_errno("KVM_RUN");
+		} else {
+			log_err("unexpected exit reason %u", run->exit_reason);
+		}
+		return EXIT_STOP_FAILURE;
+	}
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#include "kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int kvm_ioctl_raw(int fd, unsigned long req, unsigned long arg)
+{
+	int ret;
+
+	do
+		ret = ioctl(fd, req, arg);
+	while (ret < 0 && errno == EINTR && req != KVM_RUN);
+	return ret < 0 ? -errno : ret;
+}
+
+int kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,
+		    const char *name)
+{
+	int ret = kvm_ioctl_raw(fd, req, arg);
+
+	if (ret < 0) {
+		errno = -ret;
+		log_err_errno("%s", name);
+	}
+	return ret;
+}
+
+long kvm_cap(int fd, long cap)
+{
+	int ret = kvm_ioctl_raw(fd, KVM_CHECK_EXTENSION, (unsigned long)cap);
+
+	return ret < 0 ? 0 : ret;
+}
+
+int kvm_open_system(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int version;
+
+	if (fd < 0)
+		return -errno;
+	version = kvm_ioctl_raw(fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		close(fd);
+		return -ENOTSUP;
+	}
+	return fd;
+}
+
+int kvm_create_guest_memfd(int vm_fd, uint64_t size, uint64_t flags)
+{
+	struct kvm_create_guest_memfd gmem = { .size = size, .flags = flags };
+
+	return kvm_ioctl_ptr(vm_fd, KVM_CREATE_GUEST_MEMFD, &gmem);
+}
+
+int kvm_set_memslot(int vm_fd, unsigned int slot, uint64_t gpa,
+		    uint64_t size, void *uaddr, int gmem_fd)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = slot,
+		.flags = KVM_MEM_GUEST_MEMFD,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)uaddr,
+		.guest_memfd_offset = 0,
+		.guest_memfd = (uint32_t)gmem_fd,
+	};
+
+	return kvm_ioctl_ptr(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
+}
+
+int kvm_set_private(int vm_fd, uint64_t gpa, uint64_t size, bool private)
+{
+	struct kvm_memory_attributes a = {
+		.address = gpa,
+		.size = size,
+		.attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+	};
+
+	return kvm_ioctl_ptr(vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a);
+}
+
+struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd)
+{
+	/* Grow until KVM stops answering E2BIG. */
+	for (unsigned int n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c =
+			calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		int ret;
+
+		if (!c)
+			return NULL;
+		c->nent = n;
+		ret = kvm_ioctl_raw(sys_fd, KVM_GET_SUPPORTED_CPUID,
+				    (unsigned long)c);
+		if (ret == 0)
+			return c;
+		free(c);
+		if (ret != -E2BIG) {
+			errno = -ret;
+			log_err_errno("KVM_GET_SUPPORTED_CPUID");
+			return NULL;
+		}
+	}
+	return NULL;
+}

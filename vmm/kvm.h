@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thin owners of the KVM file descriptors, and paired ioctl wrappers:
+ * kvm_ioctl_raw() returns the result or -errno; kvm_ioctl() also logs the
+ * failing ioctl by name. Pointer arguments are checked against the size
+ * encoded in the ioctl number at compile time.
+ */
+#ifndef CVMM_KVM_H
+#define CVMM_KVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "kvm_abi.h"
+
+int kvm_ioctl_raw(int fd, unsigned long req, unsigned long arg);
+int kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,
+		    const char *name);
+
+#define kvm_ioctl(fd, req, arg) \
+	kvm_ioctl_named((fd), (req), (unsigned long)(arg), #req)
+
+/* For ioctls taking a struct pointer: also checks sizeof(*ptr). */
+#define kvm_ioctl_ptr(fd, req, ptr)                                       \
+	({                                                                \
+		_Static_assert(sizeof(*(ptr)) == _IOC_SIZE(req),          \
+			       "argument size mismatch for " #req);       \
+		kvm_ioctl_named((fd), (req), (unsigned long)(ptr), #req); \
+	})
+
+/* KVM_CHECK_EXTENSION on fd (system or VM); 0 when absent or on error. */
+long kvm_cap(int fd, long cap);
+
+/* Open /dev/kvm and check the API version. Returns the fd or -errno. */
+int kvm_open_system(void) __attribute__((warn_unused_result));
+
+/* Create a guest_memfd on vm_fd. Returns the fd or -errno. */
+int kvm_create_guest_memfd(int vm_fd, uint64_t size, uint64_t flags)
+	__attribute__((warn_unused_result));
+
+/* Bind [gpa, gpa+size) to a guest_memfd (offset 0) and userspace_addr. */
+int kvm_set_memslot(int vm_fd, unsigned int slot, uint64_t gpa,
+		    uint64_t size, void *uaddr, int gmem_fd)
+	__attribute__((warn_unused_result));
+
+/* KVM_SET_MEMORY_ATTRIBUTES: private or shared for [gpa, gpa+size). */
+int kvm_set_private(int vm_fd, uint64_t gpa, uint64_t size, bool private)
+	__attribute__((warn_unused_result));
+
+/* KVM_GET_SUPPORTED_CPUID into a malloc'd struct; NULL on failure. */
+struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd);
+
+#endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * KVM ABI values that Debian 12's linux-libc-dev (6.1) lacks.
+ *
+ * Written from ../shared/uapi.md (checked against the 7.3 uAPI headers).
+ * uAPI numbers never change once assigned, so each definition is guarded
+ * and the system header wins where it already has the name.
+ */
+#ifndef CVMM_KVM_ABI_H
+#define CVMM_KVM_ABI_H
+
+#include <linux/kvm.h>
+#include <linux/kvm_para.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Capabilities. */
+#ifndef KVM_CAP_USER_MEMORY2
+#define KVM_CAP_USER_MEMORY2 231
+#endif
+#ifndef KVM_CAP_MEMORY_FAULT_INFO
+#define KVM_CAP_MEMORY_FAULT_INFO 232
+#endif
+#ifndef KVM_CAP_MEMORY_ATTRIBUTES
+#define KVM_CAP_MEMORY_ATTRIBUTES 233
+#endif
+#ifndef KVM_CAP_GUEST_MEMFD
+#define KVM_CAP_GUEST_MEMFD 234
+#endif
+#ifndef KVM_CAP_VM_TYPES
+#define KVM_CAP_VM_TYPES 235
+#endif
+#ifndef KVM_CAP_GUEST_MEMFD_FLAGS
+#define KVM_CAP_GUEST_MEMFD_FLAGS 244
+#endif
+
+/* VM types (KVM_CREATE_VM argument). */
+#ifndef KVM_X86_DEFAULT_VM
+#define KVM_X86_DEFAULT_VM 0
+#define KVM_X86_SW_PROTECTED_VM 1
+#define KVM_X86_SEV_VM 2
+#define KVM_X86_SEV_ES_VM 3
+#define KVM_X86_SNP_VM 4
+#define KVM_X86_TDX_VM 5
+#endif
+
+/* guest_memfd. */
+#ifndef KVM_CREATE_GUEST_MEMFD
+struct kvm_create_guest_memfd {
+	__u64 size;
+	__u64 flags;
+	__u64 reserved[6];
+};
+#define KVM_CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
+#endif
+#ifndef GUEST_MEMFD_FLAG_MMAP
+#define GUEST_MEMFD_FLAG_MMAP (1ULL << 0)
+#endif
+#ifndef GUEST_MEMFD_FLAG_INIT_SHARED
+#define GUEST_MEMFD_FLAG_INIT_SHARED (1ULL << 1)
+#endif
+
+/* Memslots backed by guest_memfd. */
+#ifndef KVM_SET_USER_MEMORY_REGION2
+struct kvm_userspace_memory_region2 {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 guest_memfd_offset;
+	__u32 guest_memfd;
+	__u32 pad1;
+	__u64 pad2[14];
+};
+#define KVM_SET_USER_MEMORY_REGION2 \
+	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
+#endif
+#ifndef KVM_MEM_GUEST_MEMFD
+#define KVM_MEM_GUEST_MEMFD (1U << 2)
+#endif
+
+/* Memory attributes (VM-wide, per gfn). */
+#ifndef KVM_SET_MEMORY_ATTRIBUTES
+struct kvm_memory_attributes {
+	__u64 address;
+	__u64 size;
+	__u64 attributes;
+	__u64 flags;
+};
+#define KVM_SET_MEMORY_ATTRIBUTES \
+	_IOW(KVMIO, 0xd2, struct kvm_memory_attributes)
+#endif
+#ifndef KVM_MEMORY_ATTRIBUTE_PRIVATE
+#define KVM_MEMORY_ATTRIBUTE_PRIVATE (1ULL << 3)
+#endif
+
+/* Exits the 6.1 header does not name. */
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39
+#endif
+#ifndef KVM_MEMORY_EXIT_FLAG_PRIVATE
+#define KVM_MEMORY_EXIT_FLAG_PRIVATE (1ULL << 3)
+#endif
+#ifndef KVM_EXIT_HYPERCALL_LONG_MODE
+#define KVM_EXIT_HYPERCALL_LONG_MODE (1ULL << 0)
+#endif
+
+/* KVM_HC_MAP_GPA_RANGE attributes (asm/kvm_para.h, may be absent). */
+#ifndef KVM_MAP_GPA_RANGE_ENCRYPTED
+#define KVM_MAP_GPA_RANGE_PAGE_SZ_4K 0
+#define KVM_MAP_GPA_RANGE_PAGE_SZ_2M 1
+#define KVM_MAP_GPA_RANGE_PAGE_SZ_1G 2
+#define KVM_MAP_GPA_RANGE_ENCRYPTED (1 << 4)
+#define KVM_MAP_GPA_RANGE_DECRYPTED (0 << 4)
+#endif
+#ifndef KVM_FEATURE_HC_MAP_GPA_RANGE
+#define KVM_FEATURE_HC_MAP_GPA_RANGE 16
+#endif
+
+/*
+ * kvm_run.memory_fault sits at the start of the exit union (offset 32),
+ * where the 6.1 header only knows other members. Read it through this view.
+ */
+struct kvm_memory_fault_exit {
+	__u64 flags;
+	__u64 gpa;
+	__u64 size;
+};
+
+#define KVM_RUN_UNION_OFFSET 32
+_Static_assert(offsetof(struct kvm_run, hypercall) == KVM_RUN_UNION_OFFSET,
+	       "kvm_run exit union moved");
+
+static inline struct kvm_memory_fault_exit *
+kvm_run_memory_fault(struct kvm_run *run)
+{
+	return (struct kvm_memory_fault_exit *)((char *)run +
+						KVM_RUN_UNION_OFFSET);
+}
+
+/*
+ * kvm_run.hypercall.flags overlays the 6.1 header's `longmode` + `pad`.
+ */
+static inline __u64 kvm_run_hypercall_flags(const struct kvm_run *run)
+{
+	__u64 v = run->hypercall.longmode;
+
+	v |= (__u64)run->hypercall.pad << 32;
+	return v;
+}
+
+#endif

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cvmm: a small VMM for confidential guests on KVM.
+ *   cvmm run --kernel FILE [options]   boot a guest
+ *   cvmm caps                          what this host's KVM offers
+ * Exit statuses: the guest's (exit device), 0 after a guest power-off or
+ * reset, 1 for bad input (nothing ran), 2 when cvmm or KVM failed or the
+ * guest crashed, 128+N after signal N.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builder.h"
+#include "caps.h"
+#include "cli.h"
+#include "log.h"
+#include "stats.h"
+#include "term.h"
+#include "util.h"
+
+#ifndef CVMM_VERSION
+#define CVMM_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cvmm run --kernel FILE [options]   boot a guest\n"
+		   "       cvmm caps                          what this host's "
+		   "KVM offers\n"
+		   "       cvmm --help | --version\n"
+		   "`cvmm run --help` lists the run options.\n");
+}
+
+static int cmd_run(int argc, char **argv, uint64_t t_start)
+{
+	struct vm_config c;
+	char err[512];
+	struct vm vm;
+	int status;
+
+	config_defaults(&c);
+	switch (cli_parse_run(argc, argv, &c, err, sizeof(err))) {
+	case CLI_HELP:
+		cli_usage_run(stdout);
+		return 0;
+	case CLI_ERROR:
+		fprintf(stderr, "cvmm: error: %s\n", err);
+		return CVMM_EXIT_BAD_INPUT;
+	case CLI_OK:
+		break;
+	}
+	log_level = c.log_level;
+	status = vm_build(&vm, &c);
+	if (status == 0) {
+		term_raw(STDIN_FILENO);
+		status = vm_run(&vm);
+		term_restore();
+		if (c.stats)
+			stats_print(&vm, t_start, stderr);
+	}
+	vm_destroy(&vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t t_start = now_ns();
+
+	/* A closed console must not kill the VMM. */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		usage(stderr);
+		return CVMM_EXIT_BAD_INPUT;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1, t_start);
+	if (!strcmp(argv[1], "caps"))
+		return caps_print(stdout);
+	if (!strcmp(argv[1], "--version")) {
+		printf("cvmm %s\n", CVMM_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "cvmm: error: %s: unknown command\n", argv[1]);
+	usage(stderr);
+	return CVMM_EXIT_BAD_INPUT;
+}

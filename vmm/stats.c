@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include "stats.h"
+
+#include "util.h"
+
+static double ms(uint64_t from, uint64_t to)
+{
+	return to > from ? (double)(to - from) / 1e6 : 0;
+}
+
+static void print_exits(struct vm *vm, FILE *f)
+{
+	uint64_t total = 0;
+
+	for (unsigned int k = 0; k < EXIT_KINDS; k++) {
+		uint64_t n = 0;
+
+		for (unsigned int i = 0; i < vm->ncpus; i++)
+			n += vm->vcpu[i].exits[k];
+		total += n;
+		fprintf(f, "stats: exits.%s %llu\n", exit_kind_name(k),
+			(unsigned long long)n);
+	}
+	fprintf(f, "stats: exits.total %llu\n", (unsigned long long)total);
+}
+
+static void print_memory(struct vm *vm, FILE *f)
+{
+	static const char *const dir[2] = { "to_private", "to_shared" };
+	static const char *const mode[2] = { "zero", "preserve" };
+	struct mem_stats s;
+
+	mem_get_stats(&vm->mem, &s);
+	fprintf(f, "stats: memory.ram_bytes %llu\n",
+		(unsigned long long)mem_ram_size(&vm->mem));
+	fprintf(f, "stats: memory.footprint_bytes %llu\n",
+		(unsigned long long)mem_footprint(&vm->mem));
+	fprintf(f, "stats: memory.footprint_peak_bytes %llu\n",
+		(unsigned long long)s.footprint_peak);
+	for (int d = 0; d < 2; d++)
+		for (int m = 0; m < 2; m++)
+			fprintf(f, "stats: convert.%s.%s %llu ops %llu bytes\n",
+				dir[d], mode[m],
+				(unsigned long long)s.conv_count[d][m],
+				(unsigned long long)s.conv_bytes[d][m]);
+	fprintf(f, "stats: convert.refused invalid %llu retry %llu "
+		"unsupported %llu failed %llu\n",
+		(unsigned long long)s.conv_invalid,
+		(unsigned long long)s.conv_retry,
+		(unsigned long long)s.conv_unsupported,
+		(unsigned long long)s.conv_failed);
+	fprintf(f, "stats: guard.refused %llu\n",
+		(unsigned long long)s.guard_refused);
+}
+
+void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
+{
+	fprintf(f, "stats: platform %s\n", vm->plat ? vm->plat->name : "-");
+	fprintf(f, "stats: setup_ms %.3f\n", ms(t_start, vm->t_first_run));
+	fprintf(f, "stats: run_ms %.3f\n", ms(vm->t_first_run, vm->t_end));
+	fprintf(f, "stats: total_ms %.3f\n", ms(t_start, vm->t_end));
+	print_exits(vm, f);
+	print_memory(vm, f);
+	fprintf(f, "stats: bus.unclaimed pio %llu mmio %llu\n",
+		(unsigned long long)vm->pio.unclaimed,
+		(unsigned long long)vm->mmio.unclaimed);
+}

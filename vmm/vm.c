@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+#include "vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../arch/x86/cpu.h"
+#include "../arch/x86/layout.h"
+#include "kvm.h"
+#include "log.h"
+#include "util.h"
+
+static int set_attributes(void *opaque, uint64_t gpa, uint64_t len,
+			  bool private)
+{
+	struct vm *vm = opaque;
+
+	return kvm_set_private(vm->vm_fd, gpa, len, private);
+}
+
+static int enable_hypercall_exit(int vm_fd)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_EXIT_HYPERCALL,
+		.args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
+	};
+
+	return kvm_ioctl_ptr(vm_fd, KVM_ENABLE_CAP, &cap);
+}
+
+static int create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	int ret;
+
+	/* Only Intel needs these (for real mode); both live in the MMIO hole. */
+	if (kvm_cap(vm->vm_fd, KVM_CAP_SET_TSS_ADDR) &&
+	    kvm_ioctl_raw(vm->vm_fd, KVM_SET_TSS_ADDR, X86_TSS_GPA))
+		log_debug("KVM_SET_TSS_ADDR refused");
+	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	if (!ret)
+		ret = kvm_ioctl_ptr(vm->vm_fd, KVM_CREATE_PIT2, &pit);
+	return ret;
+}
+
+static void init_memory(struct vm *vm, enum mem_content mode,
+			bool initial_shared);
+
+int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
+	      enum mem_content mode, bool initial_shared)
+{
+	uint64_t flags_ok;
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->plat = p;
+	vm->sys_fd = sys_fd;
+	vm->vm_fd = -1;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	vm->input_fd = -1;
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (vm->stop_efd < 0)
+		return -errno;
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++)
+		vm->gmem_fd[i] = vm->shared_fd[i] = -1;
+	init_memory(vm, mode, initial_shared);
+
+	ret = kvm_ioctl(sys_fd, KVM_CREATE_VM, p->vm_type);
+	if (ret < 0)
+		return ret;
+	vm->vm_fd = ret;
+	flags_ok = (uint64_t)kvm_cap(vm->vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS);
+	if (p->gmem_flags & ~flags_ok) {
+		log_err("platform %s needs guest_memfd flags 0x%llx, this VM "
+			"accepts 0x%llx (KVM_CAP_GUEST_MEMFD_FLAGS)", p->name,
+			(unsigned long long)p->gmem_flags,
+			(unsigned long long)flags_ok);
+		return -ENOTSUP;
+	}
+	ret = create_irqchip(vm);
+	if (!ret && p->hypercalls)
+		ret = enable_hypercall_exit(vm->vm_fd);
+	if (ret)
+		return ret;
+	ret = kvm_ioctl(sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret < 0)
+		return ret;
+	vm->run_size = (size_t)ret;
+	vm->cpuid = kvm_supported_cpuid(sys_fd);
+	return vm->cpuid ? 0 : -ENOMEM;
+}
+
+static int shared_backing(struct vm *vm, int gmem, uint64_t size)
+{
+	int fd;
+
+	if (vm->plat->in_place)
+		return gmem;
+	fd = memfd_create("cvmm-shared", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size)) {
+		log_err_errno("shared backing memfd");
+		if (fd >= 0)
+			close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	int gmem, shared, idx, ret;
+
+	gmem = kvm_create_guest_memfd(vm->vm_fd, size, vm->plat->gmem_flags);
+	if (gmem < 0)
+		return gmem;
+	shared = shared_backing(vm, gmem, size);
+	if (shared < 0) {
+		close(gmem);
+		return shared;
+	}
+	idx = mem_add_slot(&vm->mem, gpa, size, gmem, shared);
+	if (idx < 0) {
+		errno = -idx;
+		log_err_errno("mapping guest RAM at 0x%llx",
+			      (unsigned long long)gpa);
+		if (shared != gmem)
+			close(shared);
+		close(gmem);
+		return idx;
+	}
+	vm->gmem_fd[idx] = gmem;
+	vm->shared_fd[idx] = shared != gmem ? shared : -1;
+	ret = kvm_set_memslot(vm->vm_fd, (unsigned int)idx, gpa, size,
+			      vm->mem.slot[idx].kvm_map, gmem);
+	/* KVM starts every page shared; a private start must say so. */
+	if (!ret && vm->plat->attributes && !vm->mem.initial_shared)
+		ret = kvm_set_private(vm->vm_fd, gpa, size, true);
+	return ret;
+}
+
+static void init_memory(struct vm *vm, enum mem_content mode,
+			bool initial_shared)
+{
+	struct mem_backend b = {
+		.in_place = vm->plat->in_place,
+		.set_attributes = vm->plat->attributes ? set_attributes : NULL,
+		.opaque = vm,
+	};
+
+	mem_init(&vm->mem, &b, mode, initial_shared);
+	mem_domain_init(&vm->host, &vm->mem, "cvmm", 0, 0);
+}
+
+static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
+{
+	struct kvm_cpuid2 *cpuid;
+	int ret;
+
+	v->vm = vm;
+	v->index = i;
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->cond, NULL);
+	v->state = i == 0 ? VCPU_RUNNING : VCPU_PARKED;
+	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+	if (ret < 0)
+		return ret;
+	v->fd = ret;
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		log_err_errno("mapping kvm_run");
+		return -ENOMEM;
+	}
+	cpuid = x86_vcpu_cpuid(vm->cpuid, i, vm->ncpus, vm->plat->hypercalls);
+	if (!cpuid)
+		return -ENOMEM;
+	ret = kvm_ioctl(v->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	return ret;
+}
+
+int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
+		    uint32_t ebx)
+{
+	int ret;
+
+	vm->vcpu = calloc(ncpus, sizeof(*vm->vcpu));
+	if (!vm->vcpu)
+		return -ENOMEM;
+	vm->ncpus = ncpus;
+	for (unsigned int i = 0; i < ncpus; i++)
+		vm->vcpu[i].fd = -1;
+	for (unsigned int i = 0; i < ncpus; i++) {
+		ret = create_vcpu(vm, &vm->vcpu[i], i);
+		if (ret)
+			return ret;
+	}
+	return x86_set_entry_regs(vm->vcpu[0].fd, entry, ebx);
+}
+
+int vm_on_destroy(struct vm *vm, void (*fn)(void *), void *arg)
+{
+	if (vm->ncleanups == VM_MAX_CLEANUPS)
+		return -ENOSPC;
+	vm->cleanup[vm->ncleanups++] = (struct vm_cleanup){ fn, arg };
+	return 0;
+}
+
+int vm_irq_line(struct vm *vm, unsigned int gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	/* Devices first: they may still hold guest memory. */
+	while (vm->ncleanups) {
+		struct vm_cleanup *c = &vm->cleanup[--vm->ncleanups];
+
+		c->fn(c->arg);
+	}
+	for (unsigned int i = 0; vm->vcpu && i < vm->ncpus; i++) {
+		if (vm->vcpu[i].run)
+			munmap(vm->vcpu[i].run, vm->run_size);
+		if (vm->vcpu[i].fd >= 0)
+			close(vm->vcpu[i].fd);
+	}
+	free(vm->vcpu);
+	vm->vcpu = NULL;
+	bus_destroy(&vm->pio);
+	bus_destroy(&vm->mmio);
+	mem_destroy(&vm->mem);
+	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++) {
+		if (vm->gmem_fd[i] >= 0)
+			close(vm->gmem_fd[i]);
+		if (vm->shared_fd[i] >= 0)
+			close(vm->shared_fd[i]);
+	}
+	free(vm->cpuid);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One virtual machine: the KVM file descriptors, guest memory, the two
+ * buses, the vCPU threads, and how the VM stops. The builder assembles a
+ * VM from a config; main runs it.
+ */
+#ifndef CVMM_VM_H
+#define CVMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../devices/bus.h"
+#include "../mem/access.h"
+#include "../mem/guest_mem.h"
+#include "exit.h"
+#include "platform.h"
+
+struct vm;
+
+enum vcpu_state { VCPU_PARKED, VCPU_STARTING, VCPU_RUNNING };
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	/* Start requests for application processors (the CPU start device). */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum vcpu_state state;
+	uint32_t start_entry, start_arg;
+	uint64_t exits[EXIT_KINDS];
+};
+
+/* Cleanup of something the builder created (a device), run at destroy. */
+struct vm_cleanup {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+#define VM_MAX_CLEANUPS 32
+
+struct vm {
+	const struct platform *plat;
+	int sys_fd, vm_fd;
+	size_t run_size;
+	struct guest_mem mem;
+	struct mem_domain host; /* the domain of VMM-internal accesses */
+	int gmem_fd[MEM_MAX_SLOTS], shared_fd[MEM_MAX_SLOTS];
+	struct bus pio, mmio;
+	struct vcpu *vcpu;
+	unsigned int ncpus;
+	struct kvm_cpuid2 *cpuid;
+	struct vm_cleanup cleanup[VM_MAX_CLEANUPS];
+	unsigned int ncleanups;
+
+	/* Stopping: the first vm_stop() wins, sets the status, wakes main. */
+	pthread_mutex_t stop_lock;
+	bool stopping;
+	int exit_status;
+	int stop_efd;
+
+	/* Host input (stdin) forwarded to a device by vm_run's loop. */
+	int input_fd;
+	void (*input)(void *opaque, const uint8_t *buf, size_t len);
+	void *input_opaque;
+
+	/* Timestamps (now_ns) for --stats. */
+	uint64_t t_start, t_first_run, t_end;
+};
+
+/*
+ * Create the KVM VM for platform p (irqchip, PIT, hypercall exits as the
+ * platform needs) with empty guest memory whose conversions default to
+ * mode and whose RAM starts shared or private. Returns 0 or -errno,
+ * logging what failed; vm_destroy() cleans up either way.
+ */
+int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
+	      enum mem_content mode, bool initial_shared)
+	__attribute__((warn_unused_result));
+
+/*
+ * Add [gpa, gpa+size) of RAM: one guest_memfd (plus a memfd for shared
+ * pages where the platform needs one), mapped by mem/ and registered with
+ * KVM_SET_USER_MEMORY_REGION2.
+ */
+int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
+	__attribute__((warn_unused_result));
+
+/* Create ncpus vCPUs with CPUID; vCPU 0 enters at entry with EBX = ebx. */
+int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
+		    uint32_t ebx) __attribute__((warn_unused_result));
+
+/* Run something at vm_destroy() (devices the builder made). */
+int vm_on_destroy(struct vm *vm, void (*fn)(void *), void *arg)
+	__attribute__((warn_unused_result));
+
+/* Raise or lower a GSI on the in-kernel irqchip. */
+int vm_irq_line(struct vm *vm, unsigned int gsi, int level);
+
+/*
+ * Start an application processor in the PVH entry state (the CPU start
+ * device calls this from a vCPU thread). Returns 0, -EINVAL or -EBUSY.
+ */
+int vm_start_ap(struct vm *vm, unsigned int index, uint32_t entry,
+		uint32_t arg);
+
+/* Forward bytes read from fd to input() while the VM runs (one source). */
+void vm_set_input(struct vm *vm, int fd,
+		  void (*input)(void *opaque, const uint8_t *buf, size_t len),
+		  void *opaque);
+
+/*
+ * Start all vCPU threads and wait until the VM stops (guest exit, failure,
+ * SIGINT/SIGTERM, or input ending with Ctrl-A x). Returns the exit status.
+ */
+int vm_run(struct vm *vm);
+
+/* Ask the VM to stop with status (first call wins). Thread-safe. */
+void vm_stop(struct vm *vm, int status);
+
+/* Has the VM been asked to stop? */
+bool vm_stopping(struct vm *vm);
+
+/* Release everything (threads must have ended). */
+void vm_destroy(struct vm *vm);
+
+#endif
