@@ -43,7 +43,7 @@ static void convert_read(void *dev, const struct io_req *req, uint8_t *data)
 	uint64_t pages;
 
 	if (r && req->offset == PV_CONV_FOOTPRINT - PV_CONV_BASE) {
-		pages = mem_footprint(c->mem) / PAGE_SIZE;
+		pages = mem_sample_footprint(c->mem) / PAGE_SIZE;
 		*r = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 	}
 	io_put(data, req->len, r ? *r : ~0u);

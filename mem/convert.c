@@ -16,6 +16,8 @@
 #include "../vmm/log.h"
 #include "../vmm/util.h"
 
+#define FOOTPRINT_SAMPLE_NS (10 * 1000 * 1000)
+
 #define ATTR_ENCRYPTED (1ULL << 4)
 #define ATTR_PAGE_SIZE_MASK 0xfULL
 #define ATTR_PAGE_SIZE_MAX 2 /* 4K, 2M, 1G */
@@ -165,14 +167,6 @@ static int convert_runs(struct guest_mem *m, struct mem_slot *s,
 	return 0;
 }
 
-static void sample_footprint(struct guest_mem *m)
-{
-	uint64_t fp = mem_footprint(m);
-
-	if (fp > m->stats.footprint_peak)
-		m->stats.footprint_peak = fp;
-}
-
 static enum conv_result count(struct guest_mem *m, enum conv_result r)
 {
 	switch (r) {
@@ -195,6 +189,15 @@ enum conv_result mem_convert(struct guest_mem *m, gpa_t g, uint64_t len,
 
 	if (mode == MEM_CONTENT_DEFAULT)
 		mode = m->default_mode;
+	/*
+	 * Conversions only free memory; the guest allocates between them. So
+	 * the footprint is sampled before, rate-limited: a scan costs about
+	 * 40 ns per page of RAM.
+	 */
+	if (m->track_footprint &&
+	    now_ns() - __atomic_load_n(&m->footprint_sampled, __ATOMIC_RELAXED) >
+		    FOOTPRINT_SAMPLE_NS)
+		mem_sample_footprint(m);
 	pthread_rwlock_wrlock(&m->lock);
 	s = mem_find_slot(m, g.v, len);
 	if (!s || !is_aligned(g.v, PAGE_SIZE) || !is_aligned(len, PAGE_SIZE))
@@ -218,8 +221,6 @@ enum conv_result mem_convert(struct guest_mem *m, gpa_t g, uint64_t len,
 	if (r == CONV_DONE)
 		m->stats.conv_count[to][mode == MEM_CONTENT_PRESERVE]++;
 	m->stats.conv_bytes[to][mode == MEM_CONTENT_PRESERVE] += bytes;
-	if (m->track_footprint)
-		sample_footprint(m);
 out:
 	count(m, r);
 	pthread_rwlock_unlock(&m->lock);

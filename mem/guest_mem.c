@@ -185,6 +185,20 @@ uint64_t mem_footprint(struct guest_mem *m)
 	return total;
 }
 
+uint64_t mem_sample_footprint(struct guest_mem *m)
+{
+	uint64_t fp = mem_footprint(m), peak;
+
+	__atomic_store_n(&m->footprint_sampled, now_ns(), __ATOMIC_RELAXED);
+	peak = __atomic_load_n(&m->stats.footprint_peak, __ATOMIC_RELAXED);
+	while (fp > peak &&
+	       !__atomic_compare_exchange_n(&m->stats.footprint_peak, &peak, fp,
+					    false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+	return fp;
+}
+
 uint64_t mem_ram_size(const struct guest_mem *m)
 {
 	uint64_t total = 0;
@@ -200,5 +214,7 @@ void mem_get_stats(struct guest_mem *m, struct mem_stats *out)
 	*out = m->stats;
 	out->guard_refused =
 		__atomic_load_n(&m->stats.guard_refused, __ATOMIC_RELAXED);
+	out->footprint_peak =
+		__atomic_load_n(&m->stats.footprint_peak, __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&m->lock);
 }

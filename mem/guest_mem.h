@@ -95,7 +95,7 @@ struct mem_stats {
 	uint64_t conv_bytes[2][2];
 	uint64_t conv_invalid, conv_retry, conv_unsupported, conv_failed;
 	uint64_t guard_refused;	     /* accessor calls refused */
-	uint64_t footprint_peak;     /* bytes, sampled after conversions */
+	uint64_t footprint_peak;     /* bytes, highest mem_sample_footprint() */
 };
 
 struct guest_mem {
@@ -108,7 +108,8 @@ struct guest_mem {
 	enum mem_content default_mode;
 	bool initial_shared;
 	bool launched;
-	bool track_footprint; /* sample the footprint after conversions */
+	bool track_footprint; /* sample the footprint at conversions */
+	uint64_t footprint_sampled; /* now_ns() of the last sample */
 	struct mem_stats stats;
 };
 
@@ -163,6 +164,13 @@ void mem_launch_done(struct guest_mem *m);
  * backing that cannot be mapped are not visible and not counted.
  */
 uint64_t mem_footprint(struct guest_mem *m);
+
+/*
+ * mem_footprint(), also raising stats.footprint_peak. Called by the
+ * footprint register of the conversion device, before conversions (at most
+ * every 10 ms, when track_footprint is set) and at exit.
+ */
+uint64_t mem_sample_footprint(struct guest_mem *m);
 
 /* Total bytes of guest RAM in all slots. */
 uint64_t mem_ram_size(const struct guest_mem *m);

@@ -30,11 +30,13 @@ static void print_memory(struct vm *vm, FILE *f)
 	static const char *const mode[2] = { "zero", "preserve" };
 	struct mem_stats s;
 
+	uint64_t fp = mem_sample_footprint(&vm->mem);
+
 	mem_get_stats(&vm->mem, &s);
 	fprintf(f, "stats: memory.ram_bytes %llu\n",
 		(unsigned long long)mem_ram_size(&vm->mem));
 	fprintf(f, "stats: memory.footprint_bytes %llu\n",
-		(unsigned long long)mem_footprint(&vm->mem));
+		(unsigned long long)fp);
 	fprintf(f, "stats: memory.footprint_peak_bytes %llu\n",
 		(unsigned long long)s.footprint_peak);
 	for (int d = 0; d < 2; d++)

@@ -80,6 +80,7 @@ uint32_t pv_test(uint32_t cmd, uint64_t addr, uint32_t len, uint32_t arg);
 uint32_t pv_test_value(void);
 uint32_t pv_test_refused(void);
 uint32_t fnv1a(const void *p, size_t n);
+uint32_t fnv1a_continue(uint32_t h, const void *p, size_t n);
 
 /* main.c: ring-0 services for ring 3. */
 enum { SYS_FLUSH_TLB = 1, SYS_VMCALL = 2, SYS_VMMCALL = 3, SYS_TRIPLE_FAULT = 4 };
@@ -118,6 +119,10 @@ void t_fault(const char *arg);
 void t_unclaimed(const char *arg);
 void t_reset(const char *arg);
 void t_triple(const char *arg);
+void t_convert(const char *arg);
+void t_convert_bad(const char *arg);
+void t_guard(const char *arg);
+void t_churn(const char *arg);
 
 extern volatile uint32_t ap_online;
 extern volatile uint32_t ap_apic_id[MAX_CPUS];

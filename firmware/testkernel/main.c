@@ -253,6 +253,10 @@ static const struct test tests[] = {
 	{ "unclaimed", t_unclaimed },
 	{ "reset", t_reset },
 	{ "triple-fault", t_triple },
+	{ "convert", t_convert },
+	{ "convert-bad", t_convert_bad },
+	{ "guard", t_guard },
+	{ "churn", t_churn },
 };
 
 static void user_main(const struct hvm_start_info *si)

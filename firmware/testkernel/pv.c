@@ -50,12 +50,16 @@ uint32_t pv_test_refused(void)
 	return inl(PV_TEST_REFUSED);
 }
 
-uint32_t fnv1a(const void *p, size_t n)
+uint32_t fnv1a_continue(uint32_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	uint32_t h = PV_FNV_OFFSET;
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * PV_FNV_PRIME;
 	return h;
+}
+
+uint32_t fnv1a(const void *p, size_t n)
+{
+	return fnv1a_continue(PV_FNV_OFFSET, p, n);
 }

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* `make bench`: in-process benchmarks that print tables with ratios. */
+#ifndef CVMM_BENCH_H
+#define CVMM_BENCH_H
+
+#include <stdint.h>
+
+/* Conversions and the checked accessor, on a guest_memfd if KVM allows. */
+void bench_convert(void);
+
+/* Seconds since an arbitrary start (monotonic). */
+double bench_now(void);
+
+#endif
