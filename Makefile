@@ -29,7 +29,8 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 
 LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) \
-	$(wildcard mem/*.c) $(wildcard devices/*.c) $(wildcard arch/x86/*.c)
+	$(wildcard mem/*.c) $(wildcard devices/*.c) $(wildcard devices/virtio/*.c) \
+	$(wildcard arch/x86/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 COMMON_TEST_SRCS := $(wildcard tests/common/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(COMMON_TEST_SRCS)
@@ -74,9 +75,9 @@ $(O)/unit-tests: $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
-$(O)/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o)
+$(O)/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(O)/bench: $(BENCH_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")

@@ -68,6 +68,17 @@ static int copy(struct mem_domain *d, gpa_t g, void *buf, size_t len,
 	return err;
 }
 
+int mem_check(struct mem_domain *d, gpa_t g, uint64_t len)
+{
+	uint8_t *hva;
+	int err;
+
+	pthread_rwlock_rdlock(&d->mem->lock);
+	err = check(d, g.v, len, &hva);
+	pthread_rwlock_unlock(&d->mem->lock);
+	return err;
+}
+
 int mem_read(struct mem_domain *d, gpa_t g, void *buf, size_t len)
 {
 	return copy(d, g, buf, len, false);

@@ -39,6 +39,14 @@ int mem_read(struct mem_domain *d, gpa_t gpa, void *buf, size_t len)
 int mem_write(struct mem_domain *d, gpa_t gpa, const void *buf, size_t len)
 	__attribute__((warn_unused_result));
 
+/*
+ * The same checks without touching memory (counted when refused): lets a
+ * device refuse a request before starting it. The answer can change with
+ * the next conversion, so the access itself still checks.
+ */
+int mem_check(struct mem_domain *d, gpa_t gpa, uint64_t len)
+	__attribute__((warn_unused_result));
+
 #define mem_read_obj(d, g, objp) mem_read((d), (g), (objp), sizeof(*(objp)))
 #define mem_write_obj(d, g, objp) mem_write((d), (g), (objp), sizeof(*(objp)))
 

@@ -14,9 +14,18 @@
 #include "log.h"
 
 #define CONFIG_MAX_CPUS 64
+#define CONFIG_MAX_DISKS 4
 #define CONFIG_DEFAULT_MEMORY (256ULL << 20)
+#define CONFIG_DEFAULT_DMA_POOL (4ULL << 20)
+#define CONFIG_STRINGS 8192
 
 enum initial_state { INITIAL_PLATFORM, INITIAL_PRIVATE, INITIAL_SHARED };
+enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+
+struct disk_config {
+	const char *path;
+	bool readonly;
+};
 
 struct vm_config {
 	const char *kernel;
@@ -29,7 +38,20 @@ struct vm_config {
 	enum mem_content convert_mode; /* DEFAULT: the platform's */
 	enum initial_state initial;
 	bool testdev;
+	struct disk_config disk[CONFIG_MAX_DISKS];
+	unsigned int ndisks;
+	bool rng;
+	enum console_kind console;
+	uint64_t dma_pool;   /* bytes; the pool exists when virtio devices do */
+	bool dma_anywhere;   /* devices may touch any shared page */
+
+	/* Storage for strings the config keeps (copied option values). */
+	char strings[CONFIG_STRINGS];
+	size_t strings_used;
 };
+
+/* Copy n bytes of s into the config's storage; NULL when it is full. */
+const char *config_strndup(struct vm_config *c, const char *s, size_t n);
 
 /* Fill in every default. */
 void config_defaults(struct vm_config *c);

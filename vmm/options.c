@@ -22,6 +22,20 @@ void config_defaults(struct vm_config *c)
 	c->platform = "soft";
 	c->convert_mode = MEM_CONTENT_DEFAULT;
 	c->initial = INITIAL_PLATFORM;
+	c->console = CONSOLE_SERIAL;
+	c->dma_pool = CONFIG_DEFAULT_DMA_POOL;
+}
+
+const char *config_strndup(struct vm_config *c, const char *s, size_t n)
+{
+	char *p = c->strings + c->strings_used;
+
+	if (n + 1 > sizeof(c->strings) - c->strings_used)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = 0;
+	c->strings_used += n + 1;
+	return p;
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -152,6 +166,70 @@ static int set_initial(struct vm_config *c, const char *v, char *err,
 	return 0;
 }
 
+static int set_disk(struct vm_config *c, const char *v, char *err, size_t n)
+{
+	static const char suffix[] = ",readonly";
+	size_t len = strlen(v), slen = sizeof(suffix) - 1;
+	bool ro = len > slen && !strcmp(v + len - slen, suffix);
+	struct disk_config *d;
+
+	if (c->ndisks == CONFIG_MAX_DISKS)
+		return fail(err, n, "more than %d disks", CONFIG_MAX_DISKS);
+	if (ro)
+		len -= slen;
+	if (len == 0)
+		return fail(err, n, "the disk path is empty");
+	d = &c->disk[c->ndisks];
+	d->path = config_strndup(c, v, len);
+	if (!d->path)
+		return fail(err, n, "too many long strings");
+	d->readonly = ro;
+	c->ndisks++;
+	return 0;
+}
+
+static int set_rng(struct vm_config *c, const char *v, char *err, size_t n)
+{
+	if (parse_bool(v, &c->rng))
+		return fail(err, n, "'%s' is not a boolean", v);
+	return 0;
+}
+
+static int set_console(struct vm_config *c, const char *v, char *err,
+		       size_t n)
+{
+	if (!strcmp(v, "serial"))
+		c->console = CONSOLE_SERIAL;
+	else if (!strcmp(v, "virtio"))
+		c->console = CONSOLE_VIRTIO;
+	else
+		return fail(err, n, "'%s' is not a console (serial, virtio)", v);
+	return 0;
+}
+
+static int set_dma_pool(struct vm_config *c, const char *v, char *err,
+			size_t n)
+{
+	uint64_t size;
+
+	if (parse_size(v, &size))
+		return fail(err, n, "'%s' is not a size (use e.g. 4M)", v);
+	if (size && (size < 64 * KiB || size > 1 * GiB))
+		return fail(err, n, "'%s' is out of range (0, or 64K to 1G)", v);
+	if (!is_aligned(size, PAGE_SIZE))
+		return fail(err, n, "'%s' is not a multiple of 4K", v);
+	c->dma_pool = size;
+	return 0;
+}
+
+static int set_dma_anywhere(struct vm_config *c, const char *v, char *err,
+			    size_t n)
+{
+	if (parse_bool(v, &c->dma_anywhere))
+		return fail(err, n, "'%s' is not a boolean", v);
+	return 0;
+}
+
 const struct option_desc vm_options[] = {
 	{ "kernel", "FILE", "path", "(required)",
 	  "ELF kernel with a PVH entry note, optionally gzip-compressed",
@@ -169,6 +247,19 @@ const struct option_desc vm_options[] = {
 	  set_convert_mode },
 	{ "initial-state", "STATE", "private|shared", "platform's",
 	  "state of guest RAM when the guest starts", set_initial },
+	{ "disk", "FILE[,readonly]", "path, repeatable", "none",
+	  "virtio-blk disk on a raw image file (up to 4)", set_disk },
+	{ "rng", NULL, "bool", "false", "virtio-rng device (getrandom)",
+	  set_rng },
+	{ "console", "KIND", "serial|virtio", "serial",
+	  "device that owns stdin; virtio adds a virtio-console beside the UART",
+	  set_console },
+	{ "dma-pool", "SIZE", "size", "4M",
+	  "shared DMA pool declared to the guest when it has virtio devices",
+	  set_dma_pool },
+	{ "dma-anywhere", NULL, "bool", "false",
+	  "let devices touch any shared page, not only the DMA pool",
+	  set_dma_anywhere },
 	{ "testdev", NULL, "bool", "false",
 	  "add the test device that lets the guest probe the guard",
 	  set_testdev },
@@ -206,9 +297,12 @@ int option_apply(struct vm_config *c, const struct option_desc *o,
 
 int config_validate(const struct vm_config *c, char *err, size_t errlen)
 {
-	if (!c->kernel) {
-		snprintf(err, errlen, "kernel: no kernel given (--kernel FILE)");
-		return -EINVAL;
-	}
+	bool virtio = c->ndisks || c->rng || c->console == CONSOLE_VIRTIO;
+
+	if (!c->kernel)
+		return fail(err, errlen, "kernel: no kernel given (--kernel FILE)");
+	if (virtio && !c->dma_pool && !c->dma_anywhere)
+		return fail(err, errlen, "dma-pool: virtio devices need a DMA "
+			    "pool (or --dma-anywhere)");
 	return 0;
 }

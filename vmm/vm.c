@@ -213,6 +213,27 @@ int vm_on_destroy(struct vm *vm, void (*fn)(void *), void *arg)
 	return 0;
 }
 
+int vm_ioeventfd(struct vm *vm, uint64_t addr, unsigned int len,
+		 uint64_t datamatch, int fd)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_IOEVENTFD, &io);
+}
+
+int vm_irqfd(struct vm *vm, unsigned int gsi, int fd)
+{
+	struct kvm_irqfd irq = { .fd = (uint32_t)fd, .gsi = gsi };
+
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQFD, &irq);
+}
+
 int vm_irq_line(struct vm *vm, unsigned int gsi, int level)
 {
 	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../devices/bus.h"
+#include "../devices/virtio/core.h"
 #include "../mem/access.h"
 #include "../mem/guest_mem.h"
 #include "exit.h"
@@ -43,6 +44,7 @@ struct vm_cleanup {
 };
 
 #define VM_MAX_CLEANUPS 32
+#define VM_MAX_VIRTIO 8
 
 struct vm {
 	const struct platform *plat;
@@ -57,6 +59,8 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;
 	struct vm_cleanup cleanup[VM_MAX_CLEANUPS];
 	unsigned int ncleanups;
+	struct virtio_dev *virtio[VM_MAX_VIRTIO]; /* for --stats */
+	unsigned int nvirtio;
 
 	/* Stopping: the first vm_stop() wins, sets the status, wakes main. */
 	pthread_mutex_t stop_lock;
@@ -97,6 +101,14 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
 
 /* Run something at vm_destroy() (devices the builder made). */
 int vm_on_destroy(struct vm *vm, void (*fn)(void *), void *arg)
+	__attribute__((warn_unused_result));
+
+/* Signal fd when the guest writes datamatch (len bytes) at MMIO addr. */
+int vm_ioeventfd(struct vm *vm, uint64_t addr, unsigned int len,
+		 uint64_t datamatch, int fd) __attribute__((warn_unused_result));
+
+/* Inject an edge on gsi whenever fd is written. */
+int vm_irqfd(struct vm *vm, unsigned int gsi, int fd)
 	__attribute__((warn_unused_result));
 
 /* Raise or lower a GSI on the in-kernel irqchip. */

@@ -14,5 +14,7 @@ Suite *cli_suite(void);
 Suite *exit_suite(void);
 Suite *bus_suite(void);
 Suite *devices_suite(void);
+Suite *virtio_suite(void);
+Suite *fdt_suite(void);
 
 #endif

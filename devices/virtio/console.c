@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include "console.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../vmm/log.h"
+#include "virtio.h"
+
+void virtio_console_init(struct virtio_console *c, int out_fd)
+{
+	c->out_fd = out_fd;
+	pthread_mutex_init(&c->in_lock, NULL);
+	c->in_len = 0;
+}
+
+void virtio_console_input(void *arg, const uint8_t *buf, size_t len)
+{
+	struct virtio_console *c = arg;
+	size_t n;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&c->in_lock);
+	n = CONSOLE_INBUF - c->in_len < len ? CONSOLE_INBUF - c->in_len : len;
+	memcpy(c->in + c->in_len, buf, n);
+	c->in_len += n;
+	c->in_dropped += len - n;
+	pthread_mutex_unlock(&c->in_lock);
+	if (write(c->dev.extra_efd, &one, sizeof(one)) < 0)
+		log_warn_errno("waking the console");
+}
+
+/* Guest output: each readable buffer goes to the output fd. */
+static void transmit(struct virtio_console *c, struct virtio_dev *d)
+{
+	while (virtio_next(d, VIRTIO_CONSOLE_TX, &c->chain)) {
+		int n = vq_hold(&d->dom, &c->chain, false, 0, c->chain.read_len,
+				c->iov, c->holds, VQ_MAX_BUFS);
+
+		for (int i = 0; i < n; i++) {
+			const uint8_t *p = c->iov[i].iov_base;
+			size_t left = c->iov[i].iov_len;
+
+			while (left) {
+				ssize_t w = write(c->out_fd, p, left);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break; /* closed output: drop, go on */
+				p += w;
+				left -= (size_t)w;
+			}
+		}
+		if (n > 0)
+			vq_release(&d->dom, c->holds, n);
+		virtio_complete(d, VIRTIO_CONSOLE_TX, &c->chain, 0);
+	}
+}
+
+/* Host input: fill receive buffers while there is input and buffers. */
+static void receive(struct virtio_console *c, struct virtio_dev *d)
+{
+	pthread_mutex_lock(&c->in_lock);
+	while (c->in_len && virtio_next(d, VIRTIO_CONSOLE_RX, &c->chain)) {
+		uint64_t n = c->chain.write_len < c->in_len ? c->chain.write_len
+							      : c->in_len;
+
+		if (vq_chain_copy(&d->dom, &c->chain, true, 0, c->in, n))
+			n = 0;
+		memmove(c->in, c->in + n, c->in_len - n);
+		c->in_len -= n;
+		virtio_complete(d, VIRTIO_CONSOLE_RX, &c->chain, (uint32_t)n);
+	}
+	pthread_mutex_unlock(&c->in_lock);
+}
+
+static void console_process(struct virtio_dev *d, unsigned int q)
+{
+	if (q == VIRTIO_CONSOLE_TX)
+		transmit(d->priv, d);
+	else
+		receive(d->priv, d);
+}
+
+static void console_extra(struct virtio_dev *d)
+{
+	if ((d->status & VIRTIO_S_DRIVER_OK) && d->vq[VIRTIO_CONSOLE_RX].ready)
+		receive(d->priv, d);
+}
+
+static void console_config_read(struct virtio_dev *d, uint32_t off,
+				uint8_t *data, unsigned int len)
+{
+	(void)d;
+	(void)off;
+	memset(data, 0, len); /* cols, rows, max_nr_ports: unused */
+}
+
+const struct virtio_dev_ops virtio_console_ops = {
+	.device_id = VIRTIO_ID_CONSOLE,
+	.num_queues = 2,
+	.config_size = 12,
+	.config_read = console_config_read,
+	.process = console_process,
+	.extra = console_extra,
+};

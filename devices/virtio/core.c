@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+#include "core.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "../../vmm/log.h"
+#include "virtio.h"
+
+static void close_fds(struct virtio_dev *d)
+{
+	for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		if (d->kick_efd[q] >= 0)
+			close(d->kick_efd[q]);
+	if (d->irq_efd >= 0)
+		close(d->irq_efd);
+	if (d->extra_efd >= 0)
+		close(d->extra_efd);
+	if (d->stop_efd >= 0)
+		close(d->stop_efd);
+}
+
+int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
+		    void *priv, const char *name, struct guest_mem *m,
+		    uint64_t win_base, uint64_t win_size, bool confidential)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = ops;
+	d->priv = priv;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->confidential = confidential;
+	d->features = ops->features;
+	mem_domain_init(&d->dom, m, d->name, win_base, win_size);
+	pthread_mutex_init(&d->lock, NULL);
+	for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		d->kick_efd[q] = -1;
+	d->irq_efd = d->extra_efd = d->stop_efd = -1;
+	for (unsigned int q = 0; q < ops->num_queues; q++)
+		if ((d->kick_efd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+			goto fail;
+	d->irq_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->extra_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (d->irq_efd >= 0 && d->extra_efd >= 0 && d->stop_efd >= 0)
+		return 0;
+fail:
+	close_fds(d);
+	return -errno;
+}
+
+uint64_t virtio_offered_features(const struct virtio_dev *d)
+{
+	uint64_t f = d->features | 1ULL << VIRTIO_F_VERSION_1 |
+		     1ULL << VIRTIO_F_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC;
+
+	/* Confidential guests must know the device sees only what they share. */
+	if (d->confidential)
+		f |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
+	return f;
+}
+
+void virtio_reset(struct virtio_dev *d)
+{
+	if (d->ops->reset)
+		d->ops->reset(d);
+	d->status = 0;
+	d->driver_features = 0;
+	d->dev_feat_sel = d->drv_feat_sel = d->queue_sel = 0;
+	__atomic_store_n(&d->isr, 0, __ATOMIC_RELAXED);
+	memset(d->vq, 0, sizeof(d->vq));
+}
+
+static void interrupt(struct virtio_dev *d, uint32_t why)
+{
+	uint64_t one = 1;
+
+	__atomic_fetch_or(&d->isr, why, __ATOMIC_RELEASE);
+	d->stats.interrupts++;
+	if (write(d->irq_efd, &one, sizeof(one)) < 0)
+		log_warn_errno("%s: raising the interrupt", d->name);
+}
+
+/* The ring itself is unusable: stop the queue, tell the driver. */
+static void broken(struct virtio_dev *d, struct virtq *q)
+{
+	q->ready = false;
+	d->stats.broken_rings++;
+	d->status |= VIRTIO_S_NEEDS_RESET;
+	log_warn("%s: a ring is unreadable or corrupt; device needs reset",
+		 d->name);
+	interrupt(d, VIRTIO_MMIO_INT_CONFIG);
+}
+
+static void refuse(struct virtio_dev *d, struct virtq *q,
+		   const struct vq_chain *c, enum vq_error e)
+{
+	d->stats.bad_chains++;
+	if (!d->warned)
+		log_warn("%s: refused a request: %s (further ones are counted)",
+			 d->name, vq_error_name(e));
+	d->warned = true;
+	/* Consumed with nothing written: the driver sees it failed. */
+	if (vq_push(&d->dom, q, c->head, 0))
+		broken(d, q);
+}
+
+int virtio_next(struct virtio_dev *d, unsigned int qi, struct vq_chain *c)
+{
+	struct virtq *q = &d->vq[qi];
+	uint16_t head;
+	int r;
+
+	while (q->ready) {
+		r = vq_pop(&d->dom, q, &head);
+		if (r == 0) {
+			/* Ask for a kick at the next entry, then look again. */
+			vq_set_avail_event(&d->dom, q);
+			r = vq_pop(&d->dom, q, &head);
+		}
+		if (r < 0)
+			broken(d, q);
+		if (r <= 0)
+			return 0;
+		enum vq_error e = vq_walk(&d->dom, q, head, c);
+
+		if (e == VQ_OK)
+			return 1;
+		c->head = head;
+		refuse(d, q, c, e);
+	}
+	return 0;
+}
+
+void virtio_complete(struct virtio_dev *d, unsigned int qi,
+		     const struct vq_chain *c, uint32_t len)
+{
+	struct virtq *q = &d->vq[qi];
+
+	if (vq_push(&d->dom, q, c->head, len)) {
+		broken(d, q);
+		return;
+	}
+	d->stats.requests++;
+	if (vq_should_interrupt(&d->dom, q))
+		interrupt(d, VIRTIO_MMIO_INT_VRING);
+}
+
+void virtio_kick(struct virtio_dev *d, unsigned int q)
+{
+	pthread_mutex_lock(&d->lock);
+	d->stats.kicks++;
+	if ((d->status & VIRTIO_S_DRIVER_OK) && d->vq[q].ready)
+		d->ops->process(d, q);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn_errno("reading an eventfd");
+}
+
+static void *thread_main(void *arg)
+{
+	struct virtio_dev *d = arg;
+	unsigned int nq = d->ops->num_queues;
+	struct pollfd p[VIRTIO_MAX_QUEUES + 2];
+
+	for (unsigned int q = 0; q < nq; q++)
+		p[q] = (struct pollfd){ .fd = d->kick_efd[q], .events = POLLIN };
+	p[nq] = (struct pollfd){ .fd = d->extra_efd, .events = POLLIN };
+	p[nq + 1] = (struct pollfd){ .fd = d->stop_efd, .events = POLLIN };
+	for (;;) {
+		if (poll(p, nq + 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[nq + 1].revents)
+			break;
+		for (unsigned int q = 0; q < nq; q++)
+			if (p[q].revents & POLLIN) {
+				drain(p[q].fd);
+				virtio_kick(d, q);
+			}
+		if ((p[nq].revents & POLLIN) && d->ops->extra) {
+			drain(p[nq].fd);
+			pthread_mutex_lock(&d->lock);
+			d->ops->extra(d);
+			pthread_mutex_unlock(&d->lock);
+		}
+	}
+	return NULL;
+}
+
+int virtio_dev_start(struct virtio_dev *d)
+{
+	int err = pthread_create(&d->thread, NULL, thread_main, d);
+
+	d->running = !err;
+	return -err;
+}
+
+void virtio_dev_destroy(struct virtio_dev *d)
+{
+	uint64_t one = 1;
+
+	if (d->running) {
+		if (write(d->stop_efd, &one, sizeof(one)) < 0)
+			log_err_errno("stopping %s", d->name);
+		pthread_join(d->thread, NULL);
+		d->running = false;
+	}
+	close_fds(d);
+	pthread_mutex_destroy(&d->lock);
+}

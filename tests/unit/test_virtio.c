@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+/*
+ * devices/virtio: the descriptor walker against every malformed chain,
+ * the register file, and virtio-blk requests on a scratch disk, with a
+ * driver played in-process on memfd-backed guest memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../devices/virtio/blk.h"
+#include "../../devices/virtio/virtio.h"
+#include "../../vmm/util.h"
+#include "../common/vqdriver.h"
+#include "suites.h"
+
+#define RAM (4 * MiB)
+#define POOL (1 * MiB)
+#define POOL_SIZE (2 * MiB)
+#define QSIZE 8
+#define BUF (POOL + 64 * KiB) /* buffers start here */
+
+static struct guest_mem m;
+static struct mem_domain dom;
+static struct virtq q;
+static struct vqdrv drv;
+static struct vq_chain chain;
+static int memfd;
+
+static void setup(void)
+{
+	struct mem_backend b = { .in_place = true };
+
+	memfd = memfd_create("virtio-test", MFD_CLOEXEC);
+	ck_assert_int_eq(ftruncate(memfd, RAM), 0);
+	mem_init(&m, &b, MEM_CONTENT_ZERO, false);
+	ck_assert_int_eq(mem_add_slot(&m, 0, RAM, memfd, memfd), 0);
+	ck_assert_int_eq(mem_convert(&m, gpa(POOL), POOL_SIZE, MEM_SHARED, 0),
+			 CONV_DONE);
+	mem_domain_init(&dom, &m, "pool", POOL, POOL_SIZE);
+	vqdrv_init(&drv, m.slot[0].kvm_map, POOL, QSIZE);
+	q = (struct virtq){ .size = QSIZE, .ready = true, .desc = drv.desc,
+			    .avail = drv.avail, .used = drv.used,
+			    .indirect = true };
+}
+
+static void teardown(void)
+{
+	mem_destroy(&m);
+	close(memfd);
+}
+
+static enum vq_error walk(uint16_t head)
+{
+	return vq_walk(&dom, &q, head, &chain);
+}
+
+START_TEST(walks_a_request)
+{
+	vqdrv_desc(&drv, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 1);
+	vqdrv_desc(&drv, 1, BUF + 512, 4096, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vqdrv_desc(&drv, 2, BUF + 8192, 1, VIRTQ_DESC_F_WRITE, 0);
+	ck_assert_int_eq(walk(0), VQ_OK);
+	ck_assert_uint_eq(chain.n, 3);
+	ck_assert_uint_eq(chain.nread, 1);
+	ck_assert_uint_eq(chain.read_len, 16);
+	ck_assert_uint_eq(chain.write_len, 4097);
+	ck_assert(chain.buf[1].write);
+}
+END_TEST
+
+START_TEST(refuses_loops_and_bad_indices)
+{
+	vqdrv_desc(&drv, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 1);
+	vqdrv_desc(&drv, 1, BUF, 16, VIRTQ_DESC_F_NEXT, 0);
+	ck_assert_int_eq(walk(0), VQ_E_LOOP);
+	ck_assert_int_eq(walk(QSIZE), VQ_E_HEAD);
+	vqdrv_desc(&drv, 1, BUF, 16, VIRTQ_DESC_F_NEXT, QSIZE + 3);
+	ck_assert_int_eq(walk(0), VQ_E_HEAD);
+	/* A chain exactly as long as the queue is fine. */
+	for (uint16_t i = 0; i < QSIZE; i++)
+		vqdrv_desc(&drv, i, BUF, 16,
+			   i + 1 < QSIZE ? VIRTQ_DESC_F_NEXT : 0, i + 1);
+	ck_assert_int_eq(walk(0), VQ_OK);
+	ck_assert_uint_eq(chain.n, QSIZE);
+}
+END_TEST
+
+START_TEST(refuses_bad_lengths_and_order)
+{
+	vqdrv_desc(&drv, 0, BUF, 0, 0, 0);
+	ck_assert_int_eq(walk(0), VQ_E_LENGTH);
+	vqdrv_desc(&drv, 0, UINT64_MAX - 8, 16, 0, 0);
+	ck_assert_int_eq(walk(0), VQ_E_LENGTH);
+	vqdrv_desc(&drv, 0, BUF, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	vqdrv_desc(&drv, 1, BUF, 16, 0, 0);
+	ck_assert_int_eq(walk(0), VQ_E_ORDER);
+	/* Totals beyond 4 GiB would overflow used.len. */
+	for (uint16_t i = 0; i < 3; i++)
+		vqdrv_desc(&drv, i, BUF, 0x7fffffff, i < 2 ? VIRTQ_DESC_F_NEXT : 0,
+			   i + 1);
+	ck_assert_int_ne(walk(0), VQ_OK);
+}
+END_TEST
+
+START_TEST(refuses_memory_outside_the_pool)
+{
+	uint64_t refused = dom.refused;
+
+	vqdrv_desc(&drv, 0, POOL + POOL_SIZE - 8, 16, 0, 0); /* runs out */
+	ck_assert_int_eq(walk(0), VQ_E_ACCESS);
+	vqdrv_desc(&drv, 0, 0x1000, 16, 0, 0); /* RAM below the pool */
+	ck_assert_int_eq(walk(0), VQ_E_ACCESS);
+	vqdrv_desc(&drv, 0, 0xd0000000, 16, 0, 0); /* MMIO */
+	ck_assert_int_eq(walk(0), VQ_E_ACCESS);
+	ck_assert_uint_eq(dom.refused, refused + 3);
+	/* Inside the pool but private: refused as well. */
+	ck_assert_int_eq(mem_convert(&m, gpa(BUF), PAGE_SIZE, MEM_PRIVATE, 0),
+			 CONV_DONE);
+	vqdrv_desc(&drv, 0, BUF, 16, 0, 0);
+	ck_assert_int_eq(walk(0), VQ_E_ACCESS);
+}
+END_TEST
+
+START_TEST(indirect_tables)
+{
+	struct vqdrv ind = drv;
+
+	/* The indirect table lives at BUF; point a driver view at it. */
+	ind.desc = BUF;
+	vqdrv_desc(&ind, 0, BUF + 4096, 16, VIRTQ_DESC_F_NEXT, 1);
+	vqdrv_desc(&ind, 1, BUF + 8192, 1, VIRTQ_DESC_F_WRITE, 0);
+	vqdrv_desc(&drv, 0, BUF, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	ck_assert_int_eq(walk(0), VQ_OK);
+	ck_assert_uint_eq(chain.n, 2);
+	q.indirect = false; /* not negotiated */
+	ck_assert_int_eq(walk(0), VQ_E_INDIRECT);
+	q.indirect = true;
+	vqdrv_desc(&drv, 0, BUF, 24, VIRTQ_DESC_F_INDIRECT, 0); /* not 16*n */
+	ck_assert_int_eq(walk(0), VQ_E_INDIRECT);
+	vqdrv_desc(&drv, 0, BUF, 32, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
+	ck_assert_int_eq(walk(0), VQ_E_INDIRECT);
+	vqdrv_desc(&drv, 0, UINT64_MAX - 15, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	ck_assert_int_eq(walk(0), VQ_E_INDIRECT);
+	vqdrv_desc(&drv, 0, 0x2000, 32, VIRTQ_DESC_F_INDIRECT, 0); /* outside */
+	ck_assert_int_eq(walk(0), VQ_E_ACCESS);
+	vqdrv_desc(&ind, 1, BUF, 32, VIRTQ_DESC_F_INDIRECT, 0); /* nested */
+	vqdrv_desc(&drv, 0, BUF, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	ck_assert_int_eq(walk(0), VQ_E_INDIRECT);
+	vqdrv_desc(&ind, 1, BUF, 16, VIRTQ_DESC_F_NEXT, 0); /* loop inside */
+	ck_assert_int_eq(walk(0), VQ_E_LOOP);
+}
+END_TEST
+
+START_TEST(pop_push_and_event_idx)
+{
+	uint16_t head;
+	uint32_t id, len;
+
+	ck_assert_int_eq(vq_pop(&dom, &q, &head), 0);
+	vqdrv_publish(&drv, 5);
+	ck_assert_int_eq(vq_pop(&dom, &q, &head), 1);
+	ck_assert_uint_eq(head, 5);
+	ck_assert_int_eq(vq_push(&dom, &q, 5, 77), 0);
+	ck_assert(vq_should_interrupt(&dom, &q)); /* no EVENT_IDX */
+	ck_assert(!vq_should_interrupt(&dom, &q)); /* nothing new */
+	ck_assert_int_eq(vqdrv_used(&drv, &id, &len), 1);
+	ck_assert_uint_eq(id, 5);
+	ck_assert_uint_eq(len, 77);
+	/* EVENT_IDX: interrupt only when used_idx passes used_event. */
+	q.event_idx = true;
+	vqdrv_used_event(&drv, 2);
+	ck_assert_int_eq(vq_push(&dom, &q, 1, 0), 0); /* used_idx 2 */
+	ck_assert(!vq_should_interrupt(&dom, &q));
+	ck_assert_int_eq(vq_push(&dom, &q, 1, 0), 0); /* used_idx 3 */
+	ck_assert(vq_should_interrupt(&dom, &q));
+	/* A guest claiming more new entries than slots breaks the ring. */
+	drv.avail_idx += QSIZE + 1;
+	vqdrv_publish(&drv, 0);
+	ck_assert_int_eq(vq_pop(&dom, &q, &head), -1);
+}
+END_TEST
+
+/* --- the register file and virtio-blk on a scratch disk --- */
+
+static struct virtio_blk blk;
+static char disk_path[64];
+
+static void blk_setup(void)
+{
+	char err[128];
+	int fd;
+
+	setup();
+	snprintf(disk_path, sizeof(disk_path), "/tmp/cvmm-disk-XXXXXX");
+	fd = mkstemp(disk_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 1 * MiB), 0);
+	close(fd);
+	memset(&blk, 0, sizeof(blk));
+	ck_assert_int_eq(virtio_blk_open(&blk, disk_path, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(virtio_dev_init(&blk.dev, &virtio_blk_ops, &blk, "blk0",
+					 &m, POOL, POOL_SIZE, true), 0);
+}
+
+static void blk_teardown(void)
+{
+	virtio_dev_destroy(&blk.dev);
+	virtio_blk_close(&blk);
+	unlink(disk_path);
+	teardown();
+}
+
+START_TEST(register_file)
+{
+	uint32_t st;
+
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_MAGIC_VALUE),
+			  VIRTIO_MMIO_MAGIC);
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_VERSION), 2);
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_DEVICE_ID),
+			  VIRTIO_ID_BLOCK);
+	vqdrv_reg_write(&blk.dev, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_DEVICE_FEATURES) &
+			  3, 3); /* VERSION_1 and ACCESS_PLATFORM */
+	/* Without VERSION_1 the device refuses FEATURES_OK. */
+	st = vqdrv_setup(&blk.dev, 1ULL << VIRTIO_F_EVENT_IDX, 0, &drv);
+	ck_assert_uint_eq(st & VIRTIO_S_FEATURES_OK, 0);
+	st = vqdrv_setup(&blk.dev, ~0ULL, 0, &drv);
+	ck_assert_uint_eq(st & VIRTIO_S_FEATURES_OK, VIRTIO_S_FEATURES_OK);
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_QUEUE_READY), 1);
+	/* Rings outside the pool: not ready, and the device needs a reset. */
+	struct vqdrv bad = drv;
+
+	bad.used = 0x3000;
+	st = vqdrv_setup(&blk.dev, ~0ULL, 0, &bad);
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_QUEUE_READY), 0);
+	ck_assert_uint_eq(st & VIRTIO_S_NEEDS_RESET, VIRTIO_S_NEEDS_RESET);
+}
+END_TEST
+
+/* One request: header, optional data, status; returns the status byte. */
+static uint8_t blk_req(uint32_t type, uint64_t sector, uint32_t data_len,
+		       bool data_write, uint32_t *used_len)
+{
+	uint8_t *ram = m.slot[0].kvm_map;
+	uint32_t hdr[4] = { type, 0, (uint32_t)sector, (uint32_t)(sector >> 32) };
+	uint32_t id;
+	uint16_t n = 0;
+
+	memcpy(ram + BUF, hdr, 16);
+	ram[BUF + 4096 + 65536] = 0xee;
+	vqdrv_desc(&drv, n, BUF, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(n + 1));
+	n++;
+	if (data_len) {
+		vqdrv_desc(&drv, n, BUF + 4096, data_len,
+			   VIRTQ_DESC_F_NEXT | (data_write ? VIRTQ_DESC_F_WRITE : 0),
+			   (uint16_t)(n + 1));
+		n++;
+	}
+	vqdrv_desc(&drv, n, BUF + 4096 + 65536, 1, VIRTQ_DESC_F_WRITE, 0);
+	vqdrv_publish(&drv, 0);
+	virtio_kick(&blk.dev, 0);
+	ck_assert_int_eq(vqdrv_used(&drv, &id, used_len), 1);
+	ck_assert_uint_eq(id, 0);
+	return ram[BUF + 4096 + 65536];
+}
+
+START_TEST(blk_read_write_flush_id)
+{
+	uint8_t *ram = m.slot[0].kvm_map, buf[4096];
+	uint32_t len;
+	int fd = open(disk_path, O_RDONLY);
+
+	ck_assert_uint_eq(vqdrv_setup(&blk.dev, ~0ULL, 0, &drv) & VIRTIO_S_DRIVER_OK,
+			  VIRTIO_S_DRIVER_OK);
+	memset(ram + BUF + 4096, 0x5a, 4096);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_OUT, 8, 4096, false, &len),
+			  VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(len, 1);
+	ck_assert_int_eq(pread(fd, buf, 4096, 8 * 512), 4096);
+	ck_assert_uint_eq(buf[0], 0x5a);
+	ck_assert_uint_eq(buf[4095], 0x5a);
+	memset(ram + BUF + 4096, 0, 4096);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 8, 4096, true, &len),
+			  VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(len, 4097);
+	ck_assert_uint_eq(ram[BUF + 4096 + 100], 0x5a);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_FLUSH, 0, 0, false, &len),
+			  VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_GET_ID, 0, 20, true, &len),
+			  VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(len, 21);
+	ck_assert_int_eq(memcmp(ram + BUF + 4096, "cvmm-disk-", 10), 0);
+	/* Past the end, a partial sector, an unknown type. */
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 2047, 4096, true, &len),
+			  VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_OUT, UINT64_MAX / 2, 512, false, &len),
+			  VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 0, 100, true, &len),
+			  VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(blk_req(99, 0, 0, false, &len), VIRTIO_BLK_S_UNSUPP);
+	close(fd);
+}
+END_TEST
+
+START_TEST(blk_discard_and_readonly)
+{
+	uint8_t *ram = m.slot[0].kvm_map, buf[512];
+	uint64_t seg[2] = { 8, 8 }; /* sector 8, 8 sectors, flags 0 */
+	uint32_t len;
+	int fd = open(disk_path, O_RDWR);
+
+	ck_assert_int_eq(pwrite(fd, "xxxx", 4, 8 * 512), 4);
+	vqdrv_setup(&blk.dev, ~0ULL, 0, &drv);
+	memcpy(ram + BUF + 4096, seg, 16);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_DISCARD, 0, 16, false, &len),
+			  VIRTIO_BLK_S_OK);
+	ck_assert_int_eq(pread(fd, buf, 4, 8 * 512), 4);
+	ck_assert_int_eq(memcmp(buf, "\0\0\0\0", 4), 0);
+	seg[1] = 1ULL << 33; /* flags with an undefined bit */
+	memcpy(ram + BUF + 4096, seg, 16);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_DISCARD, 0, 16, false, &len),
+			  VIRTIO_BLK_S_UNSUPP);
+	blk.readonly = true;
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_OUT, 0, 512, false, &len),
+			  VIRTIO_BLK_S_IOERR);
+	close(fd);
+}
+END_TEST
+
+/* A bad chain is completed with nothing written; the next one works. */
+START_TEST(blk_bad_chain_then_good)
+{
+	uint32_t id, len;
+
+	vqdrv_setup(&blk.dev, ~0ULL, 0, &drv);
+	vqdrv_desc(&drv, 0, 0x1000, 16, VIRTQ_DESC_F_NEXT, 1); /* outside pool */
+	vqdrv_desc(&drv, 1, BUF, 1, VIRTQ_DESC_F_WRITE, 0);
+	vqdrv_publish(&drv, 0);
+	virtio_kick(&blk.dev, 0);
+	ck_assert_int_eq(vqdrv_used(&drv, &id, &len), 1);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_uint_eq(blk.dev.stats.bad_chains, 1);
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_FLUSH, 0, 0, false, &len),
+			  VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(blk.dev.stats.requests, 1); /* the bad one is not */
+}
+END_TEST
+
+Suite *virtio_suite(void)
+{
+	Suite *s = suite_create("virtio");
+	TCase *walker = tcase_create("walker");
+	TCase *blkc = tcase_create("blk");
+
+	tcase_add_checked_fixture(walker, setup, teardown);
+	tcase_add_test(walker, walks_a_request);
+	tcase_add_test(walker, refuses_loops_and_bad_indices);
+	tcase_add_test(walker, refuses_bad_lengths_and_order);
+	tcase_add_test(walker, refuses_memory_outside_the_pool);
+	tcase_add_test(walker, indirect_tables);
+	tcase_add_test(walker, pop_push_and_event_idx);
+	suite_add_tcase(s, walker);
+	tcase_add_checked_fixture(blkc, blk_setup, blk_teardown);
+	tcase_add_test(blkc, register_file);
+	tcase_add_test(blkc, blk_read_write_flush_id);
+	tcase_add_test(blkc, blk_discard_and_readonly);
+	tcase_add_test(blkc, blk_bad_chain_then_good);
+	suite_add_tcase(s, blkc);
+	return s;
+}
