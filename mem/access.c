@@ -15,15 +15,23 @@ void mem_domain_init(struct mem_domain *d, struct guest_mem *m,
 	d->base = base;
 	d->size = size;
 	d->refused = 0;
+	d->warned = false;
 }
 
 static int refuse(struct mem_domain *d, uint64_t gpa, uint64_t len, int err)
 {
+	const char *why = err == -EACCES ? "not shared" : "outside its memory";
+
 	__atomic_fetch_add(&d->refused, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&d->mem->stats.guard_refused, 1, __ATOMIC_RELAXED);
-	log_warn_rl("%s: refused access to [0x%llx, +0x%llx): %s", d->name,
-		    (unsigned long long)gpa, (unsigned long long)len,
-		    err == -EACCES ? "not shared" : "outside its memory");
+	/* A hostile guest can refuse itself in a loop: warn once, count all. */
+	if (!__atomic_exchange_n(&d->warned, true, __ATOMIC_RELAXED))
+		log_warn("%s: refused access to [0x%llx, +0x%llx): %s (further "
+			 "refusals are counted)", d->name,
+			 (unsigned long long)gpa, (unsigned long long)len, why);
+	else
+		log_debug("%s: refused access to [0x%llx, +0x%llx): %s", d->name,
+			  (unsigned long long)gpa, (unsigned long long)len, why);
 	return err;
 }
 

@@ -23,6 +23,7 @@ struct mem_domain {
 	uint64_t base, size; /* the window */
 	const char *name;    /* for log lines */
 	uint64_t refused;    /* accesses refused (atomic) */
+	bool warned;	     /* the first refusal is logged, later ones counted */
 };
 
 /* A window of [base, base+size); size 0 means every address. */

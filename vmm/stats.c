@@ -55,6 +55,27 @@ static void print_memory(struct vm *vm, FILE *f)
 		(unsigned long long)s.guard_refused);
 }
 
+static void print_virtio(struct vm *vm, FILE *f)
+{
+	for (unsigned int i = 0; i < vm->nvirtio; i++) {
+		struct virtio_dev *d = vm->virtio[i];
+		struct virtio_stats s;
+
+		pthread_mutex_lock(&d->lock);
+		s = d->stats;
+		pthread_mutex_unlock(&d->lock);
+		fprintf(f, "stats: virtio.%s requests %llu bad_chains %llu "
+			"refused %llu broken_rings %llu kicks %llu interrupts %llu\n",
+			d->name, (unsigned long long)s.requests,
+			(unsigned long long)s.bad_chains,
+			(unsigned long long)__atomic_load_n(&d->dom.refused,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)s.broken_rings,
+			(unsigned long long)s.kicks,
+			(unsigned long long)s.interrupts);
+	}
+}
+
 void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
 {
 	fprintf(f, "stats: platform %s\n", vm->plat ? vm->plat->name : "-");
@@ -63,6 +84,7 @@ void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
 	fprintf(f, "stats: total_ms %.3f\n", ms(t_start, vm->t_end));
 	print_exits(vm, f);
 	print_memory(vm, f);
+	print_virtio(vm, f);
 	fprintf(f, "stats: bus.unclaimed pio %llu mmio %llu\n",
 		(unsigned long long)vm->pio.unclaimed,
 		(unsigned long long)vm->mmio.unclaimed);

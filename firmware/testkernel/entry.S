@@ -137,6 +137,7 @@ isr_syscall:
 	pushq %r8
 	pushq %r9
 	pushq %r11
+	leaq 32(%rsp), %r9	/* the interrupt frame: rip, cs, rflags */
 	movq %r10, %r8
 	movq %rdx, %rcx
 	movq %rsi, %rdx
@@ -147,6 +148,42 @@ isr_syscall:
 	popq %r9
 	popq %r8
 	popq %rcx
+	iretq
+
+/* Device interrupts (vectors 0x30-0x37) and the spurious vector. */
+	.macro irq_stub vec
+	.globl irq_\vec
+irq_\vec:
+	pushq $\vec
+	jmp irq_common
+	.endm
+
+	irq_stub 0x30; irq_stub 0x31; irq_stub 0x32; irq_stub 0x33
+	irq_stub 0x34; irq_stub 0x35; irq_stub 0x36; irq_stub 0x37
+	irq_stub 0xff
+
+irq_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq 72(%rsp), %rdi	/* the vector */
+	call irq_handler
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $8, %rsp
 	iretq
 
 /* Segments: kernel code/data, user data/code (DPL 3), then the TSS. */

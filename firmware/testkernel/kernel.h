@@ -83,9 +83,64 @@ uint32_t fnv1a(const void *p, size_t n);
 uint32_t fnv1a_continue(uint32_t h, const void *p, size_t n);
 
 /* main.c: ring-0 services for ring 3. */
-enum { SYS_FLUSH_TLB = 1, SYS_VMCALL = 2, SYS_VMMCALL = 3, SYS_TRIPLE_FAULT = 4 };
+enum { SYS_FLUSH_TLB = 1, SYS_VMCALL = 2, SYS_VMMCALL = 3, SYS_TRIPLE_FAULT = 4,
+       SYS_IRQ_ENABLE = 5 };
 uint64_t syscall4(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
 		  uint64_t d);
+
+/* fdt.c: reading the device tree cvmm passes as a module. */
+uint32_t be32(const void *p);
+uint64_t be64(const void *p);
+bool fdt_valid(const void *fdt);
+const void *fdt_from_boot(void);
+const void *fdt_prop(const void *fdt, uint32_t node, const char *name,
+		     uint32_t *len);
+uint32_t fdt_next_compatible(const void *fdt, uint32_t after,
+			     const char *compat);
+uint32_t fdt_by_phandle(const void *fdt, uint32_t phandle);
+bool fdt_reg(const void *fdt, uint32_t node, uint64_t *base, uint64_t *size);
+
+/* bounce.c: the allocator over the DMA pool. */
+bool bounce_init(uint64_t base, uint64_t size);
+uint64_t bounce_alloc(uint64_t len, uint64_t align); /* 0 when exhausted */
+void bounce_free(uint64_t addr, uint64_t len);
+uint32_t bounce_free_slots(void);
+uint64_t bounce_failures(void);
+bool bounce_contains(uint64_t addr, uint64_t len);
+
+/* irq.c: device interrupts, counted per slot. */
+#define IRQ_VECTORS 8
+extern volatile uint32_t irq_count[IRQ_VECTORS];
+void irq_route(uint32_t gsi, uint32_t slot);
+void irq_enable(void);
+
+/* virtio.c: a virtio-mmio driver. */
+#define VQ_SIZE 64
+struct vq {
+	uint16_t size, avail_idx, last_used;
+	uint64_t mem, desc, avail, used;
+};
+struct vdev {
+	uint64_t base, features, extra_features;
+	uint32_t gsi;
+	unsigned int nq;
+	struct vq q[2];
+};
+struct vbuf {
+	uint64_t addr;
+	uint32_t len;
+	bool write;
+};
+bool virtio_find(struct vdev *d, uint32_t device_id, unsigned int nth);
+bool virtio_init(struct vdev *d, uint32_t device_id, unsigned int nq);
+void virtio_teardown(struct vdev *d);
+bool dma_pool_init(uint64_t *base, uint64_t *size);
+void vq_desc(struct vq *q, uint16_t i, uint64_t addr, uint32_t len,
+	     uint16_t flags, uint16_t next);
+void vq_kick(struct vdev *d, unsigned int qi, uint16_t head);
+bool vq_wait(struct vdev *d, unsigned int qi, uint32_t *id, uint32_t *len);
+uint32_t vq_request(struct vdev *d, unsigned int qi, const struct vbuf *b,
+		    unsigned int n, bool indirect);
 
 /* Boot information, parsed once in ring 3. */
 struct boot {
@@ -123,6 +178,11 @@ void t_convert(const char *arg);
 void t_convert_bad(const char *arg);
 void t_guard(const char *arg);
 void t_churn(const char *arg);
+void t_virtio_blk(const char *arg);
+void t_virtio_rng(const char *arg);
+void t_virtio_console(const char *arg);
+void t_dma_escape(const char *arg);
+void t_pool_exhaust(const char *arg);
 
 extern volatile uint32_t ap_online;
 extern volatile uint32_t ap_apic_id[MAX_CPUS];

@@ -40,6 +40,14 @@ ISR(0); ISR(1); ISR(2); ISR(3); ISR(4); ISR(5); ISR(6); ISR(7); ISR(8);
 ISR(9); ISR(10); ISR(11); ISR(12); ISR(13); ISR(14); ISR(15); ISR(16);
 ISR(17); ISR(18); ISR(19); ISR(20); ISR(21);
 
+extern void irq_0x30(void), irq_0x31(void), irq_0x32(void), irq_0x33(void),
+	irq_0x34(void), irq_0x35(void), irq_0x36(void), irq_0x37(void),
+	irq_0xff(void);
+static void (*const irq_stubs[])(void) = {
+	irq_0x30, irq_0x31, irq_0x32, irq_0x33,
+	irq_0x34, irq_0x35, irq_0x36, irq_0x37,
+};
+
 static void (*const exception_stubs[])(void) = {
 	isr_0, isr_1, isr_2, isr_3, isr_4, isr_5, isr_6, isr_7,
 	isr_8, isr_9, isr_10, isr_11, isr_12, isr_13, isr_14, isr_15,
@@ -89,6 +97,9 @@ void kernel_init(const struct hvm_start_info *si)
 					    sizeof(exception_stubs[0]); v++)
 		set_gate(v, exception_stubs[v], 0);
 	set_gate(SYSCALL_VECTOR, isr_syscall, 3);
+	for (unsigned int v = 0; v < IRQ_VECTORS; v++)
+		set_gate(0x30 + v, irq_stubs[v], 0);
+	set_gate(0xff, irq_0xff, 0);
 	enter_user(user_main, user_stack + sizeof(user_stack), si);
 }
 
@@ -109,14 +120,23 @@ void exception_handler(const struct frame *f)
 	vm_exit(EXIT_EXCEPTION);
 }
 
+struct iret_frame {
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
 uint64_t syscall_handler(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
-			 uint64_t d);
+			 uint64_t d, struct iret_frame *f);
 uint64_t syscall_handler(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
-			 uint64_t d)
+			 uint64_t d, struct iret_frame *f)
 {
 	uint64_t ret = (uint64_t)-1, cr3;
 
 	switch (nr) {
+	case SYS_IRQ_ENABLE:
+		/* sti in ring 3 faults on some hosts; iretq sets IF instead. */
+		f->rflags |= 0x200;
+		ret = 0;
+		break;
 	case SYS_FLUSH_TLB:
 		__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 		ret = 0;
@@ -257,6 +277,11 @@ static const struct test tests[] = {
 	{ "convert-bad", t_convert_bad },
 	{ "guard", t_guard },
 	{ "churn", t_churn },
+	{ "virtio-blk", t_virtio_blk },
+	{ "virtio-rng", t_virtio_rng },
+	{ "virtio-console", t_virtio_console },
+	{ "dma-escape", t_dma_escape },
+	{ "pool-exhaust", t_pool_exhaust },
 };
 
 static void user_main(const struct hvm_start_info *si)

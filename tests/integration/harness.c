@@ -87,12 +87,20 @@ static int wait_with_timeout(pid_t pid, int timeout)
 
 void run_argv(struct run *r, int timeout, const char *const *argv)
 {
+	run_argv_in(r, timeout, argv, NULL);
+}
+
+void run_argv_in(struct run *r, int timeout, const char *const *argv,
+		 const char *stdin_path)
+{
 	posix_spawn_file_actions_t fa;
 	int out = tmpfile_fd(), err = tmpfile_fd();
 	pid_t pid;
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, stdin_path ? stdin_path
+							    : "/dev/null",
+					 O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawn_file_actions_adddup2(&fa, err, 2);
 	ck_assert_int_eq(posix_spawnp(&pid, argv[0], &fa, NULL,
@@ -160,6 +168,33 @@ uint64_t stat_value(const struct run *r, const char *name)
 	return strtoull(p + strlen(key), NULL, 10);
 }
 
+uint64_t stat_field(const struct run *r, const char *line, const char *field)
+{
+	char key[128];
+	const char *p, *end;
+
+	snprintf(key, sizeof(key), "stats: %s ", line);
+	p = strstr(r->err, key);
+	ck_assert_msg(p != NULL, "no '%s' in --stats output", line);
+	end = strchr(p, '\n');
+	snprintf(key, sizeof(key), " %s ", field);
+	p = strstr(p, key);
+	ck_assert_msg(p && (!end || p < end), "no %s in '%s'", field, line);
+	return strtoull(p + strlen(key), NULL, 10);
+}
+
+const char *make_file(const char *name, size_t size, int v)
+{
+	const char *path = scratch(name);
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < size; i++)
+		fputc(v, f);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
 const char *tail(const char *s)
 {
 	size_t n = strlen(s);
@@ -183,6 +218,7 @@ int main(void)
 
 	srunner_add_suite(sr, errors_suite());
 	srunner_add_suite(sr, memory_suite());
+	srunner_add_suite(sr, virtio_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -27,6 +27,9 @@ const char *testkernel_path(void);
 void run_cvmm(struct run *r, int timeout, const char *arg, ...);
 /* Run any program (argv[0] is its path) the same way. */
 void run_argv(struct run *r, int timeout, const char *const *argv);
+/* The same with stdin read from a file (NULL: /dev/null). */
+void run_argv_in(struct run *r, int timeout, const char *const *argv,
+		 const char *stdin_path);
 void run_free(struct run *r);
 
 /* Boot the test kernel: run_cvmm with --kernel and --cmdline test=NAME. */
@@ -48,6 +51,11 @@ const char *tail(const char *s);
 
 /* The value of "stats: NAME VALUE" in r->err; fails the test if absent. */
 uint64_t stat_value(const struct run *r, const char *name);
+/* The value after "stats: LINE ... FIELD " (e.g. "virtio.blk0", "requests"). */
+uint64_t stat_field(const struct run *r, const char *line, const char *field);
+
+/* A file of size bytes filled with byte v; returns its path (scratch). */
+const char *make_file(const char *name, size_t size, int v);
 
 /* Number of lines in s. */
 unsigned int count_lines(const char *s);
@@ -59,5 +67,6 @@ const char *scratch(const char *name);
 Suite *boot_suite(void);
 Suite *errors_suite(void);
 Suite *memory_suite(void);
+Suite *virtio_suite(void);
 
 #endif

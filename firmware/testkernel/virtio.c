@@ -1,0 +1,210 @@
+/*
+ * A virtio-mmio driver for the test kernel: feature negotiation, split
+ * queues whose rings live in the DMA pool, synchronous requests. Every
+ * buffer handed to a device must come from the bounce allocator; the raw
+ * interface exists so tests can post what a buggy or hostile driver would.
+ */
+#include "kernel.h"
+
+#include "../../devices/virtio/virtio.h"
+
+#define RING_ALIGN 4096u
+#define WAIT_CYCLES 20000000000ULL /* generous: some hosts are slow */
+
+static uint32_t rd(const struct vdev *d, uint32_t off)
+{
+	return *(volatile uint32_t *)(d->base + off);
+}
+
+static void wr(const struct vdev *d, uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(d->base + off) = v;
+}
+
+static uint64_t ring_bytes(uint16_t size)
+{
+	return 16ULL * size + RING_ALIGN + 6 + 8ULL * size;
+}
+
+static bool setup_queue(struct vdev *d, unsigned int qi)
+{
+	struct vq *q = &d->q[qi];
+	uint32_t max;
+
+	wr(d, VIRTIO_MMIO_QUEUE_SEL, qi);
+	max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	q->size = (uint16_t)(max < VQ_SIZE ? max : VQ_SIZE);
+	q->mem = bounce_alloc(ring_bytes(q->size), RING_ALIGN);
+	if (!q->size || !q->mem)
+		return false;
+	memset((void *)q->mem, 0, ring_bytes(q->size));
+	q->desc = q->mem;
+	q->avail = q->desc + 16ULL * q->size;
+	q->used = (q->avail + 6 + 2ULL * q->size + RING_ALIGN - 1) &
+		  ~(uint64_t)(RING_ALIGN - 1);
+	q->avail_idx = q->last_used = 0;
+	wr(d, VIRTIO_MMIO_QUEUE_NUM, q->size);
+	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)q->desc);
+	wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(q->desc >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)q->avail);
+	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(q->avail >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)q->used);
+	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(q->used >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	return rd(d, VIRTIO_MMIO_QUEUE_READY) == 1;
+}
+
+bool virtio_init(struct vdev *d, uint32_t device_id, unsigned int nq)
+{
+	uint64_t want = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX |
+			1ULL << VIRTIO_F_INDIRECT_DESC |
+			1ULL << VIRTIO_F_ACCESS_PLATFORM | d->extra_features;
+	uint32_t st = VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER;
+
+	if (rd(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC ||
+	    rd(d, VIRTIO_MMIO_VERSION) != 2 ||
+	    rd(d, VIRTIO_MMIO_DEVICE_ID) != device_id)
+		return false;
+	wr(d, VIRTIO_MMIO_STATUS, 0);
+	wr(d, VIRTIO_MMIO_STATUS, st);
+	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	d->features = (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	d->features |= rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
+	d->features &= want;
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)d->features);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(d->features >> 32));
+	st |= VIRTIO_S_FEATURES_OK;
+	wr(d, VIRTIO_MMIO_STATUS, st);
+	if (!(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_S_FEATURES_OK))
+		return false;
+	for (unsigned int i = 0; i < nq; i++)
+		if (!setup_queue(d, i))
+			return false;
+	d->nq = nq;
+	wr(d, VIRTIO_MMIO_STATUS, st | VIRTIO_S_DRIVER_OK);
+	return true;
+}
+
+void virtio_teardown(struct vdev *d)
+{
+	wr(d, VIRTIO_MMIO_STATUS, 0);
+	for (unsigned int i = 0; i < d->nq; i++)
+		bounce_free(d->q[i].mem, ring_bytes(d->q[i].size));
+	d->nq = 0;
+}
+
+void vq_desc(struct vq *q, uint16_t i, uint64_t addr, uint32_t len,
+	     uint16_t flags, uint16_t next)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(q->desc + 16ULL * i);
+
+	*(volatile uint64_t *)p = addr;
+	*(volatile uint32_t *)(p + 8) = len;
+	*(volatile uint16_t *)(p + 12) = flags;
+	*(volatile uint16_t *)(p + 14) = next;
+}
+
+/* Publish a chain head and kick the device (an ioeventfd on the host). */
+void vq_kick(struct vdev *d, unsigned int qi, uint16_t head)
+{
+	struct vq *q = &d->q[qi];
+
+	*(volatile uint16_t *)(q->avail + 4 + 2ULL * (q->avail_idx % q->size)) = head;
+	__asm__ volatile("" ::: "memory"); /* x86: stores stay ordered */
+	q->avail_idx++;
+	*(volatile uint16_t *)(q->avail + 2) = q->avail_idx;
+	/* Ask for an interrupt with the next used entry (EVENT_IDX). */
+	*(volatile uint16_t *)(q->avail + 4 + 2ULL * q->size) = q->last_used;
+	__asm__ volatile("mfence" ::: "memory");
+	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, qi);
+}
+
+/* Wait for the next used entry; false on timeout. */
+bool vq_wait(struct vdev *d, unsigned int qi, uint32_t *id, uint32_t *len)
+{
+	struct vq *q = &d->q[qi];
+	uint64_t deadline = rdtsc() + WAIT_CYCLES;
+	volatile uint8_t *e;
+
+	while (*(volatile uint16_t *)(q->used + 2) == q->last_used)
+		if (rdtsc() > deadline)
+			return false;
+		else
+			cpu_relax();
+	e = (volatile uint8_t *)(q->used + 4 + 8ULL * (q->last_used % q->size));
+	*id = *(volatile uint32_t *)e;
+	*len = *(volatile uint32_t *)(e + 4);
+	q->last_used++;
+	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
+	return true;
+}
+
+/*
+ * One synchronous request of n buffers (readable first): descriptors
+ * 0..n-1, or an indirect table when indirect is set. Returns the used
+ * length, or ~0 on timeout.
+ */
+uint32_t vq_request(struct vdev *d, unsigned int qi, const struct vbuf *b,
+		    unsigned int n, bool indirect)
+{
+	struct vq *q = &d->q[qi], table = *q;
+	uint64_t tbl = 0;
+	uint32_t id, len;
+
+	if (indirect) {
+		tbl = bounce_alloc(16ULL * n, 16);
+		if (!tbl)
+			return ~0u;
+		table.desc = tbl;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		vq_desc(indirect ? &table : q, (uint16_t)i, b[i].addr, b[i].len,
+			(uint16_t)((b[i].write ? VIRTQ_DESC_F_WRITE : 0) |
+				   (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)),
+			(uint16_t)(i + 1));
+	if (indirect)
+		vq_desc(q, 0, tbl, 16 * n, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_kick(d, qi, 0);
+	if (!vq_wait(d, qi, &id, &len))
+		len = ~0u;
+	if (tbl)
+		bounce_free(tbl, 16ULL * n);
+	return len;
+}
+
+/* Find the n-th virtio,mmio device with device_id in the device tree. */
+bool virtio_find(struct vdev *d, uint32_t device_id, unsigned int nth)
+{
+	const void *fdt = fdt_from_boot();
+	uint32_t node = ~0u, len;
+	uint64_t size;
+
+	memset(d, 0, sizeof(*d));
+	while (fdt && (node = fdt_next_compatible(fdt, node, "virtio,mmio")) != ~0u) {
+		const uint8_t *irq = fdt_prop(fdt, node, "interrupts", &len);
+
+		if (!fdt_reg(fdt, node, &d->base, &size) || !irq || len < 8)
+			continue;
+		if (rd(d, VIRTIO_MMIO_DEVICE_ID) != device_id || nth--)
+			continue;
+		d->gsi = be32(irq);
+		return true;
+	}
+	return false;
+}
+
+/* The DMA pool from the device tree, handed to the bounce allocator. */
+bool dma_pool_init(uint64_t *base, uint64_t *size)
+{
+	const void *fdt = fdt_from_boot();
+	uint32_t node;
+
+	if (!fdt)
+		return false;
+	node = fdt_next_compatible(fdt, ~0u, "restricted-dma-pool");
+	return node != ~0u && fdt_reg(fdt, node, base, size) &&
+	       bounce_init(*base, *size);
+}
