@@ -188,8 +188,6 @@ static int open_disks(struct devices *d, const struct vm_config *c)
 {
 	char err[256];
 
-	for (unsigned int i = 0; i < CONFIG_MAX_DISKS; i++)
-		d->blk[i].fd = -1;
 	for (unsigned int i = 0; i < c->ndisks; i++) {
 		if (virtio_blk_open(&d->blk[i], c->disk[i].path,
 				    c->disk[i].readonly, err, sizeof(err))) {
@@ -387,12 +385,13 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 	bool shared;
 	int sys_fd, ret;
 
-	memset(vm, 0, sizeof(*vm));
-	vm->vm_fd = vm->sys_fd = vm->stop_efd = -1;
+	vm_init(vm);
 	if (!d || vm_on_destroy(vm, free_devices, d)) {
 		free(d);
 		return CVMM_EXIT_FAILURE;
 	}
+	for (unsigned int i = 0; i < CONFIG_MAX_DISKS; i++)
+		d->blk[i].fd = -1;
 	ret = prepare(c, d, &file, &img, &p);
 	if (!ret)
 		ret = open_platform(c, &plat, &sys_fd);

@@ -50,25 +50,28 @@ static int create_irqchip(struct vm *vm)
 static void init_memory(struct vm *vm, enum mem_content mode,
 			bool initial_shared);
 
+void vm_init(struct vm *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->sys_fd = vm->vm_fd = vm->stop_efd = vm->input_fd = -1;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++)
+		vm->gmem_fd[i] = vm->shared_fd[i] = -1;
+}
+
 int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 	      enum mem_content mode, bool initial_shared)
 {
 	uint64_t flags_ok;
 	int ret;
 
-	memset(vm, 0, sizeof(*vm));
 	vm->plat = p;
 	vm->sys_fd = sys_fd;
-	vm->vm_fd = -1;
-	pthread_mutex_init(&vm->stop_lock, NULL);
-	vm->input_fd = -1;
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0)
 		return -errno;
-	bus_init(&vm->pio, "pio");
-	bus_init(&vm->mmio, "mmio");
-	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++)
-		vm->gmem_fd[i] = vm->shared_fd[i] = -1;
 	init_memory(vm, mode, initial_shared);
 
 	ret = kvm_ioctl(sys_fd, KVM_CREATE_VM, p->vm_type);
@@ -259,7 +262,8 @@ void vm_destroy(struct vm *vm)
 	vm->vcpu = NULL;
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
-	mem_destroy(&vm->mem);
+	if (vm->plat) /* memory exists once vm_create() ran */
+		mem_destroy(&vm->mem);
 	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++) {
 		if (vm->gmem_fd[i] >= 0)
 			close(vm->gmem_fd[i]);

@@ -77,6 +77,9 @@ struct vm {
 	uint64_t t_start, t_first_run, t_end;
 };
 
+/* Put vm in its empty state; vm_destroy() is then always safe. */
+void vm_init(struct vm *vm);
+
 /*
  * Create the KVM VM for platform p (irqchip, PIT, hypercall exits as the
  * platform needs) with empty guest memory whose conversions default to

@@ -14,11 +14,13 @@ static uint8_t blob[X86_FDT_MAX];
 static uint64_t reg_cell(const void *fdt, int node, int i)
 {
 	int len;
-	const fdt64_t *p = fdt_getprop(fdt, node, "reg", &len);
+	const uint8_t *p = fdt_getprop(fdt, node, "reg", &len);
+	fdt64_t v;
 
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_ge(len, (i + 1) * 8);
-	return fdt64_to_cpu(p[i]);
+	memcpy(&v, p + 8 * i, sizeof(v)); /* properties are only 4-aligned */
+	return fdt64_to_cpu(v);
 }
 
 START_TEST(device_tree_contents)
