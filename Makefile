@@ -20,6 +20,10 @@ ifeq ($(SANITIZE),1)
 CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
+# Coverage instrumentation for libFuzzer (clang only; see `make fuzz`).
+ifeq ($(FUZZ),1)
+CFLAGS += -fsanitize=fuzzer-no-link
+endif
 CPPFLAGS += -D_GNU_SOURCE -DCVMM_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS)
 
@@ -38,7 +42,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 .PHONY: all deps run check check-all check-unit check-integration \
-	check-sanitize bench clean
+	check-sanitize bench fuzz clean
 all: $(O)/cvmm $(O)/testkernel.elf
 
 # The two README commands install what is missing first; the nested make
@@ -79,7 +83,8 @@ $(O)/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
-$(O)/bench: $(BENCH_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
+$(O)/bench: $(BENCH_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/tests/common/vqdriver.o \
+		$(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -108,6 +113,23 @@ check-sanitize: $(O)/testkernel.elf
 
 bench: $(O)/bench
 	$(O)/bench
+
+# libFuzzer on the virtio descriptor walker and virtio-blk requests, for
+# FUZZ_SECONDS (default 60); crashes are written to $(O)/fuzz/.
+FUZZ_SECONDS ?= 60
+$(O)/fuzz-virtio: tests/fuzz/fuzz_virtio.c tests/common/vqdriver.c $(O)/libcvmm.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LIBS)
+
+fuzz:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory O=$(O)/fuzz CC=clang SANITIZE=1 FUZZ=1 \
+		$(O)/fuzz/fuzz-virtio
+	@mkdir -p $(O)/fuzz/corpus
+	FUZZ_SEED_DIR=$(O)/fuzz/corpus $(O)/fuzz/fuzz-virtio -runs=0 \
+		$(O)/fuzz/corpus >/dev/null 2>&1
+	$(O)/fuzz/fuzz-virtio -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 -artifact_prefix=$(O)/fuzz/ $(O)/fuzz/corpus
 
 clean:
 	rm -rf $(O)

@@ -8,6 +8,9 @@
 /* Conversions and the checked accessor, on a guest_memfd if KVM allows. */
 void bench_convert(void);
 
+/* virtio-blk requests against plain pread/pwrite of the same file. */
+void bench_blk(void);
+
 /* Seconds since an arbitrary start (monotonic). */
 double bench_now(void);
 

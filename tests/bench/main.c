@@ -17,5 +17,6 @@ int main(void)
 {
 	log_level = LOG_ERR;
 	bench_convert();
+	bench_blk();
 	return 0;
 }

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-blk benchmark, no vCPU: this thread plays the guest driver on
+ * guest memory (rings and buffers in the DMA pool), the device runs on its
+ * own thread as in a VM, kicks go through its eventfd and completions come
+ * back through its interrupt eventfd. The baseline is plain pread/pwrite
+ * of the same file, same sizes and offsets, in the same run.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../devices/virtio/blk.h"
+#include "../../devices/virtio/virtio.h"
+#include "../../vmm/util.h"
+#include "../common/vqdriver.h"
+#include "bench.h"
+
+#define RAM (64 * MiB)
+#define POOL (8 * MiB)
+#define POOL_SIZE (32 * MiB)
+#define DISK_SIZE (256 * MiB)
+#define QSIZE 128
+#define MAX_QD 32
+#define SLOT_BYTES (64 * KiB + 4096) /* data, then header and status */
+
+struct bench {
+	struct guest_mem m;
+	struct virtio_blk blk;
+	struct vqdrv drv;
+	int ram_fd;
+	char path[64];
+};
+
+static uint64_t slot_data(unsigned int i)
+{
+	return POOL + 64 * KiB + (uint64_t)i * SLOT_BYTES;
+}
+
+/* Post request slot i (descriptors 3i..3i+2) for sector. */
+static void post(struct bench *b, unsigned int i, bool write, uint32_t bs,
+		 uint64_t sector)
+{
+	uint64_t data = slot_data(i), hdr = data + 64 * KiB, st = hdr + 16;
+	uint32_t h[4] = { write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, 0,
+			  (uint32_t)sector, (uint32_t)(sector >> 32) };
+	uint16_t d = (uint16_t)(3 * i);
+
+	memcpy(b->drv.ram + hdr, h, sizeof(h));
+	vqdrv_desc(&b->drv, d, hdr, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d + 1));
+	vqdrv_desc(&b->drv, (uint16_t)(d + 1), data, bs,
+		   (uint16_t)(VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE)),
+		   (uint16_t)(d + 2));
+	vqdrv_desc(&b->drv, (uint16_t)(d + 2), st, 1, VIRTQ_DESC_F_WRITE, 0);
+	vqdrv_publish(&b->drv, d);
+}
+
+static void kick(struct bench *b)
+{
+	uint64_t one = 1;
+
+	if (write(b->blk.dev.kick_efd[0], &one, sizeof(one)) < 0)
+		perror("kick");
+}
+
+static void wait_irq(struct bench *b)
+{
+	struct pollfd p = { .fd = b->blk.dev.irq_efd, .events = POLLIN };
+	uint64_t v;
+
+	if (poll(&p, 1, 10000) <= 0 || read(p.fd, &v, sizeof(v)) < 0)
+		fprintf(stderr, "bench: no completion for 10 s\n");
+}
+
+/* Keep qd requests in flight until n have completed; returns seconds. */
+static double run_device(struct bench *b, bool write, uint32_t bs,
+			 unsigned int qd, unsigned int n)
+{
+	uint64_t sectors = DISK_SIZE / 512, next = 0;
+	unsigned int posted = 0, done = 0;
+	uint32_t id, len;
+	double t0 = bench_now();
+
+	for (; posted < qd && posted < n; posted++, next += bs / 512)
+		post(b, posted, write, bs, next % sectors);
+	kick(b);
+	while (done < n) {
+		unsigned int refill = 0;
+
+		vqdrv_used_event(&b->drv, b->drv.last_used);
+		while (!vqdrv_used(&b->drv, &id, &len))
+			wait_irq(b);
+		do {
+			done++;
+			if (posted < n) {
+				post(b, id / 3, write, bs, next % sectors);
+				posted++, refill++;
+				next += bs / 512;
+			}
+		} while (vqdrv_used(&b->drv, &id, &len));
+		if (refill)
+			kick(b);
+	}
+	return bench_now() - t0;
+}
+
+static double run_plain(int fd, bool write, uint32_t bs, unsigned int n)
+{
+	uint8_t *buf = aligned_alloc(4096, bs);
+	uint64_t off = 0;
+	double t0 = bench_now();
+
+	memset(buf, 0x5a, bs);
+	for (unsigned int i = 0; i < n; i++, off = (off + bs) % DISK_SIZE)
+		if ((write ? pwrite(fd, buf, bs, (off_t)off)
+			   : pread(fd, buf, bs, (off_t)off)) != (ssize_t)bs)
+			perror("baseline I/O");
+	t0 = bench_now() - t0;
+	free(buf);
+	return t0;
+}
+
+static int setup(struct bench *b)
+{
+	struct mem_backend be = { .in_place = true };
+	char err[128];
+	int fd;
+
+	snprintf(b->path, sizeof(b->path), "/tmp/cvmm-bench-XXXXXX");
+	fd = mkstemp(b->path);
+	b->ram_fd = memfd_create("bench-ram", MFD_CLOEXEC);
+	if (fd < 0 || b->ram_fd < 0 || ftruncate(b->ram_fd, RAM))
+		return -1;
+	/* A written file: reads and writes hit allocated, cached blocks. */
+	for (uint64_t off = 0; off < DISK_SIZE; off += MiB) {
+		static uint8_t chunk[MiB];
+
+		memset(chunk, 0xa5, sizeof(chunk));
+		if (pwrite(fd, chunk, sizeof(chunk), (off_t)off) != (ssize_t)MiB)
+			return -1;
+	}
+	close(fd);
+	mem_init(&b->m, &be, MEM_CONTENT_ZERO, false);
+	if (mem_add_slot(&b->m, 0, RAM, b->ram_fd, b->ram_fd) < 0 ||
+	    mem_convert(&b->m, gpa(POOL), POOL_SIZE, MEM_SHARED, 0) != CONV_DONE ||
+	    virtio_blk_open(&b->blk, b->path, false, err, sizeof(err)) ||
+	    virtio_dev_init(&b->blk.dev, &virtio_blk_ops, &b->blk, "blk0", &b->m,
+			    POOL, POOL_SIZE, true))
+		return -1;
+	vqdrv_init(&b->drv, b->m.slot[0].kvm_map, POOL, QSIZE);
+	if (!(vqdrv_setup(&b->blk.dev, ~0ULL, 0, &b->drv) & VIRTIO_S_DRIVER_OK))
+		return -1;
+	return virtio_dev_start(&b->blk.dev);
+}
+
+void bench_blk(void)
+{
+	static struct bench b;
+	static const uint32_t sizes[] = { 4096, 65536 };
+	static const unsigned int depths[] = { 1, MAX_QD };
+
+	printf("\n== virtio-blk benchmark: %llu MiB file, device thread vs "
+	       "plain pread/pwrite\n", (unsigned long long)(DISK_SIZE / MiB));
+	if (setup(&b)) {
+		fprintf(stderr, "bench: virtio-blk setup failed\n");
+		return;
+	}
+	printf("%-6s %6s %4s %12s %10s %12s %7s\n", "op", "bs", "qd", "requests/s",
+	       "MB/s", "plain MB/s", "ratio");
+	for (int w = 0; w < 2; w++)
+		for (int s = 0; s < 2; s++)
+			for (int q = 0; q < 2; q++) {
+				uint32_t bs = sizes[s];
+				unsigned int n = (unsigned int)(512 * MiB / bs);
+				int fd = open(b.path, O_RDWR);
+				double plain, dev;
+
+				if (n > 60000)
+					n = 60000;
+				plain = run_plain(fd, w, bs, n);
+				dev = run_device(&b, w, bs, depths[q], n);
+				close(fd);
+				printf("%-6s %5uK %4u %12.0f %10.1f %12.1f %6.2fx\n",
+				       w ? "write" : "read", bs / 1024, depths[q],
+				       n / dev, n * (double)bs / dev / 1e6,
+				       n * (double)bs / plain / 1e6, plain / dev);
+			}
+	printf("(ratio = device throughput / plain throughput; goal at 64K, "
+	       "qd 32: >= 0.8)\n");
+	virtio_dev_destroy(&b.blk.dev);
+	virtio_blk_close(&b.blk);
+	mem_destroy(&b.m);
+	close(b.ram_fd);
+	unlink(b.path);
+}
