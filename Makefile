@@ -28,7 +28,7 @@ CPPFLAGS += -D_GNU_SOURCE -DCVMM_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS)
 
 # libfdt ships no .pc file on Debian 12; the others do.
-LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib) -lfdt -lpthread
+LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih) -lfdt -lpthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 

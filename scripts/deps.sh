@@ -7,6 +7,7 @@ packages=(
 	gcc make pkg-config      # toolchain
 	libelf-dev zlib1g-dev    # kernel loading (libelf, gzip)
 	libfdt-dev               # device trees for the guest
+	libinih-dev              # config files
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
 )

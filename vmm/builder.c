@@ -29,6 +29,7 @@
 #include "../devices/virtio/rng.h"
 #include "kvm.h"
 #include "layout_plan.h"
+#include "resolve.h"
 #include "log.h"
 #include "util.h"
 
@@ -120,65 +121,77 @@ static int add_legacy_devices(struct vm *vm, struct devices *d,
 }
 
 /* Wire one virtio device: MMIO window, a kick eventfd per queue, irqfd. */
-static int add_virtio(struct vm *vm, struct devices *d, struct virtio_dev *v)
+static int add_virtio(struct vm *vm, struct devices *d, struct virtio_dev *v,
+		      const struct plan_virtio *pv)
 {
-	unsigned int i = vm->nvirtio;
-	uint64_t base = plan_virtio_base(i);
 	int ret;
 
-	if (i == VM_MAX_VIRTIO)
+	if (vm->nvirtio == VM_MAX_VIRTIO)
 		return -ENOSPC;
-	ret = bus_register(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, v);
+	ret = bus_register(&vm->mmio, pv->base, VIRTIO_MMIO_SIZE,
+			   &virtio_mmio_ops, v);
 	for (unsigned int q = 0; !ret && q < v->ops->num_queues; q++)
-		ret = vm_ioeventfd(vm, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
+		ret = vm_ioeventfd(vm, pv->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
 				   v->kick_efd[q]);
 	if (!ret)
-		ret = vm_irqfd(vm, plan_virtio_gsi(i), v->irq_efd);
+		ret = vm_irqfd(vm, pv->gsi, v->irq_efd);
 	if (ret)
 		return ret;
-	d->fdt[i] = (struct fdt_virtio){ base, VIRTIO_MMIO_SIZE,
-					 plan_virtio_gsi(i) };
+	d->fdt[vm->nvirtio] = (struct fdt_virtio){ pv->base, VIRTIO_MMIO_SIZE,
+						   pv->gsi };
 	vm->virtio[vm->nvirtio++] = v;
 	return 0;
 }
 
-static int init_virtio(struct vm *vm, struct virtio_dev *v,
-		       const struct virtio_dev_ops *ops, void *priv,
-		       const char *name, const struct plan *p)
+/* The device the plan names, set up but not yet wired. */
+static int init_virtio(struct vm *vm, struct devices *d,
+		       const struct vm_config *c, const struct plan *p,
+		       const struct plan_virtio *pv, struct virtio_dev **out)
 {
+	static const struct virtio_dev_ops *const ops[] = {
+		[PLAN_BLK] = &virtio_blk_ops,
+		[PLAN_RNG] = &virtio_rng_ops,
+		[PLAN_CONSOLE] = &virtio_console_ops,
+	};
+	struct virtio_dev *v;
+	void *priv;
+	int ret;
+
+	switch (pv->kind) {
+	case PLAN_BLK:
+		priv = &d->blk[pv->disk];
+		v = &d->blk[pv->disk].dev;
+		break;
+	case PLAN_RNG:
+		priv = &d->rng;
+		v = &d->rng.dev;
+		break;
+	default:
+		priv = &d->console;
+		v = &d->console.dev;
+		virtio_console_init(&d->console, STDOUT_FILENO);
+		vm_set_input(vm, STDIN_FILENO, virtio_console_input, &d->console);
+		break;
+	}
 	/* Every cvmm platform is confidential: offer ACCESS_PLATFORM. */
-	return virtio_dev_init(v, ops, priv, name, &vm->mem, p->dma_base,
-			       p->dma_size, true);
+	ret = virtio_dev_init(v, ops[pv->kind], priv, pv->name, &vm->mem,
+			      p->dma_base, p->dma_size, true);
+	if (!ret && pv->kind == PLAN_BLK && c->disk[pv->disk].readonly)
+		v->features |= 1ULL << VIRTIO_BLK_F_RO;
+	*out = v;
+	return ret;
 }
 
 static int add_virtio_devices(struct vm *vm, struct devices *d,
 			      const struct vm_config *c, const struct plan *p)
 {
-	char name[16];
+	struct virtio_dev *v;
 	int ret = 0;
 
-	for (unsigned int i = 0; !ret && i < c->ndisks; i++) {
-		snprintf(name, sizeof(name), "blk%u", i);
-		ret = init_virtio(vm, &d->blk[i].dev, &virtio_blk_ops, &d->blk[i],
-				  name, p);
-		if (!ret && c->disk[i].readonly)
-			d->blk[i].dev.features |= 1ULL << VIRTIO_BLK_F_RO;
+	for (unsigned int i = 0; !ret && i < p->nvirtio; i++) {
+		ret = init_virtio(vm, d, c, p, &p->virtio[i], &v);
 		if (!ret)
-			ret = add_virtio(vm, d, &d->blk[i].dev);
-	}
-	if (!ret && c->rng) {
-		ret = init_virtio(vm, &d->rng.dev, &virtio_rng_ops, &d->rng,
-				  "rng", p);
-		if (!ret)
-			ret = add_virtio(vm, d, &d->rng.dev);
-	}
-	if (!ret && c->console == CONSOLE_VIRTIO) {
-		virtio_console_init(&d->console, STDOUT_FILENO);
-		ret = init_virtio(vm, &d->console.dev, &virtio_console_ops,
-				  &d->console, "console", p);
-		if (!ret)
-			ret = add_virtio(vm, d, &d->console.dev);
-		vm_set_input(vm, STDIN_FILENO, virtio_console_input, &d->console);
+			ret = add_virtio(vm, d, v, &p->virtio[i]);
 	}
 	return ret;
 }
@@ -194,26 +207,6 @@ static int open_disks(struct devices *d, const struct vm_config *c)
 			log_err("disk '%s': %s", c->disk[i].path, err);
 			return CVMM_EXIT_BAD_INPUT;
 		}
-	}
-	return 0;
-}
-
-/* Read, parse and check the kernel before any KVM object exists. */
-static int read_kernel(const struct vm_config *c, uint8_t **file,
-		       struct kernel_image *img)
-{
-	char err[256];
-	size_t len;
-
-	if (kernel_read_file(c->kernel, file, &len, err, sizeof(err)) ||
-	    kernel_parse(*file, len, img, err, sizeof(err)) ||
-	    kernel_check_fit(img, c->memory, err, sizeof(err))) {
-		log_err("kernel '%s': %s", c->kernel, err);
-		return CVMM_EXIT_BAD_INPUT;
-	}
-	if (strlen(c->cmdline) >= X86_CMDLINE_MAX) {
-		log_err("cmdline: longer than %llu bytes", X86_CMDLINE_MAX - 1);
-		return CVMM_EXIT_BAD_INPUT;
 	}
 	return 0;
 }
@@ -347,42 +340,10 @@ static int build_machine(struct vm *vm, struct devices *d,
 	return ret;
 }
 
-/* User-facing checks that need no KVM: kernel, layout, disks. */
-static int prepare(const struct vm_config *c, struct devices *d,
-		   uint8_t **file, struct kernel_image *img, struct plan *p)
-{
-	char err[256];
-	int ret = read_kernel(c, file, img);
-
-	if (!ret && plan_layout(c, img->end, p, err, sizeof(err))) {
-		log_err("%s", err);
-		ret = CVMM_EXIT_BAD_INPUT;
-	}
-	if (!ret)
-		ret = open_disks(d, c);
-	return ret;
-}
-
-static int check_mode(const struct platform *plat, enum mem_content mode)
-{
-	if (mode == MEM_CONTENT_PRESERVE && !plat->in_place) {
-		log_err("convert-mode: platform %s cannot preserve contents "
-			"(its shared and private pages live in different files)",
-			plat->name);
-		return CVMM_EXIT_BAD_INPUT;
-	}
-	return 0;
-}
-
 int vm_build(struct vm *vm, const struct vm_config *c)
 {
 	struct devices *d = calloc(1, sizeof(*d));
-	const struct platform *plat;
-	struct kernel_image img;
-	uint8_t *file = NULL;
-	enum mem_content mode;
-	struct plan p;
-	bool shared;
+	struct resolved r;
 	int sys_fd, ret;
 
 	vm_init(vm);
@@ -392,27 +353,23 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 	}
 	for (unsigned int i = 0; i < CONFIG_MAX_DISKS; i++)
 		d->blk[i].fd = -1;
-	ret = prepare(c, d, &file, &img, &p);
+	/* Everything the user gave is checked before KVM is touched. */
+	ret = vm_resolve(c, &r);
 	if (!ret)
-		ret = open_platform(c, &plat, &sys_fd);
+		ret = open_disks(d, c);
+	if (!ret)
+		ret = open_platform(c, &r.plat, &sys_fd);
 	if (ret) {
-		free(file);
+		vm_resolved_free(&r);
 		return ret;
 	}
-	mode = c->convert_mode != MEM_CONTENT_DEFAULT ? c->convert_mode
-						       : plat->default_mode;
-	shared = c->initial == INITIAL_PLATFORM ? plat->initial_shared
-						: c->initial == INITIAL_SHARED;
-	ret = check_mode(plat, mode);
-	if (ret) {
-		close(sys_fd);
-		free(file);
-		return ret;
-	}
-	ret = step(vm_create(vm, plat, sys_fd, mode, shared), "creating the VM");
+	if (log_level >= LOG_INFO)
+		vm_describe(stderr, c, &r);
+	ret = step(vm_create(vm, r.plat, sys_fd, r.mode, r.initial_shared),
+		   "creating the VM");
 	vm->mem.track_footprint = c->stats;
 	if (!ret)
-		ret = build_machine(vm, d, c, file, &img, &p);
-	free(file);
+		ret = build_machine(vm, d, c, r.file, &r.img, &r.plan);
+	vm_resolved_free(&r);
 	return ret ? CVMM_EXIT_FAILURE : 0;
 }

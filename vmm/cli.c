@@ -5,11 +5,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config_file.h"
 #include "options.h"
 #include "util.h"
 
-#define OPT_HELP 'h'
-#define OPT_TABLE_BASE 0x100 /* getopt values of table options */
+/* getopt values: the table's options count up from OPT_TABLE_BASE. */
+enum { OPT_HELP = 'h', OPT_CONFIG = 0x80, OPT_DRY_RUN, OPT_TABLE_BASE = 0x100 };
+
+#define MAX_ARGS 128
+
+struct arg {
+	const struct option_desc *o;
+	const char *val;
+};
 
 static void build_longopts(struct option *lo)
 {
@@ -20,21 +28,20 @@ static void build_longopts(struct option *lo)
 					 vm_options[i].metavar ? required_argument
 							       : no_argument,
 					 NULL, OPT_TABLE_BASE + (int)i };
+	lo[i++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
+	lo[i++] = (struct option){ "dry-run", no_argument, NULL, OPT_DRY_RUN };
 	lo[i++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	lo[i] = (struct option){ 0 };
 }
 
-enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *c,
-			      char *err, size_t errlen)
+/* First pass: collect options without applying them. */
+static enum cli_result collect(int argc, char **argv, struct arg *args,
+			       size_t *nargs, const char **config,
+			       bool *dry_run, char *err, size_t errlen)
 {
-	struct option lo[64];
+	struct option lo[CONFIG_MAX_OPTIONS + 4];
 	int opt;
 
-	_Static_assert(ARRAY_SIZE(lo) > 16, "room for the option table");
-	if (vm_options_count + 2 > ARRAY_SIZE(lo)) {
-		snprintf(err, errlen, "too many options");
-		return CLI_ERROR;
-	}
 	build_longopts(lo);
 	optind = 0; /* full re-initialisation, so tests can parse twice */
 	opterr = 0;
@@ -47,24 +54,62 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *c,
 					    : "a value is needed");
 			return CLI_ERROR;
 		}
-		if (option_apply(c, &vm_options[opt - OPT_TABLE_BASE], optarg,
-				 err, errlen))
+		if (opt == OPT_CONFIG)
+			*config = optarg;
+		else if (opt == OPT_DRY_RUN)
+			*dry_run = true;
+		else if (*nargs == MAX_ARGS) {
+			snprintf(err, errlen, "more than %d options", MAX_ARGS);
 			return CLI_ERROR;
+		} else
+			args[(*nargs)++] = (struct arg){
+				&vm_options[opt - OPT_TABLE_BASE], optarg };
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "%s: unexpected argument", argv[optind]);
 		return CLI_ERROR;
 	}
-	if (config_validate(c, err, errlen))
-		return CLI_ERROR;
 	return CLI_OK;
+}
+
+enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *c,
+			      bool *dry_run, char *err, size_t errlen)
+{
+	struct arg args[MAX_ARGS];
+	bool replaced[CONFIG_MAX_OPTIONS] = { false };
+	const char *config = NULL;
+	size_t nargs = 0;
+	enum cli_result r;
+
+	*dry_run = false;
+	r = collect(argc, argv, args, &nargs, &config, dry_run, err, errlen);
+	if (r != CLI_OK)
+		return r;
+	if (config && config_load_file(c, config, err, errlen))
+		return CLI_ERROR;
+	for (size_t i = 0; i < nargs; i++) {
+		const struct option_desc *o = args[i].o;
+		size_t idx = (size_t)(o - vm_options);
+
+		/* The command line's values replace the file's. */
+		if (o->reset && !replaced[idx])
+			o->reset(c);
+		replaced[idx] = true;
+		if (option_apply(c, o, args[i].val, err + 2, errlen - 2)) {
+			memcpy(err, "--", 2); /* "--memory: '1x' is not a size" */
+			return CLI_ERROR;
+		}
+		option_set_origin(c, o, NULL, 0);
+	}
+	return config_validate(c, err, errlen) ? CLI_ERROR : CLI_OK;
 }
 
 void cli_usage_run(FILE *f)
 {
 	char flag[64];
 
-	fprintf(f, "usage: cvmm run --kernel FILE [options]\n\noptions:\n");
+	fprintf(f, "usage: cvmm run [--config FILE] [--dry-run] [options]\n\n"
+		   "options (each also a key of a config file's [vm] section):\n");
 	for (size_t i = 0; i < vm_options_count; i++) {
 		const struct option_desc *o = &vm_options[i];
 
@@ -72,5 +117,9 @@ void cli_usage_run(FILE *f)
 			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
 		fprintf(f, "  %-24s %s (default %s)\n", flag, o->help, o->def);
 	}
-	fprintf(f, "  %-24s %s\n", "--help", "this text");
+	fprintf(f, "\ncommand line only:\n"
+		   "  %-24s %s\n  %-24s %s\n  %-24s %s\n",
+		   "--config FILE", "read the VM from FILE; options given too "
+		   "override it", "--dry-run", "print the resolved VM and exit "
+		   "without creating it", "--help", "this text");
 }

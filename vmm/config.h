@@ -17,7 +17,8 @@
 #define CONFIG_MAX_DISKS 4
 #define CONFIG_DEFAULT_MEMORY (256ULL << 20)
 #define CONFIG_DEFAULT_DMA_POOL (4ULL << 20)
-#define CONFIG_STRINGS 8192
+#define CONFIG_STRINGS 32768
+#define CONFIG_MAX_OPTIONS 32
 
 enum initial_state { INITIAL_PLATFORM, INITIAL_PRIVATE, INITIAL_SHARED };
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
@@ -44,6 +45,12 @@ struct vm_config {
 	enum console_kind console;
 	uint64_t dma_pool;   /* bytes; the pool exists when virtio devices do */
 	bool dma_anywhere;   /* devices may touch any shared page */
+
+	/* Where each option's value came from (by vm_options index). */
+	struct {
+		const char *file; /* NULL: the command line */
+		int line;	  /* 0: not set (the default) */
+	} origin[CONFIG_MAX_OPTIONS];
 
 	/* Storage for strings the config keeps (copied option values). */
 	char strings[CONFIG_STRINGS];

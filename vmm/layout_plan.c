@@ -8,10 +8,32 @@
 #include "../arch/x86/layout.h"
 #include "util.h"
 
-unsigned int plan_virtio_count(const struct vm_config *c)
+static void add_virtio(struct plan *p, enum plan_kind kind,
+		       unsigned int disk, const char *name)
 {
-	return c->ndisks + (c->rng ? 1 : 0) +
-	       (c->console == CONSOLE_VIRTIO ? 1 : 0);
+	struct plan_virtio *v = &p->virtio[p->nvirtio];
+
+	*v = (struct plan_virtio){ kind, disk, "",
+				   PLAN_VIRTIO_BASE + p->nvirtio * PLAN_VIRTIO_STRIDE,
+				   PLAN_VIRTIO_GSI + p->nvirtio };
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	p->nvirtio++;
+}
+
+/* Disks first, then rng, then the console: the order is the ABI. */
+static void plan_virtio(const struct vm_config *c, struct plan *p)
+{
+	char name[16];
+
+	p->nvirtio = 0;
+	for (unsigned int i = 0; i < c->ndisks; i++) {
+		snprintf(name, sizeof(name), "blk%u", i);
+		add_virtio(p, PLAN_BLK, i, name);
+	}
+	if (c->rng)
+		add_virtio(p, PLAN_RNG, 0, "rng");
+	if (c->console == CONSOLE_VIRTIO)
+		add_virtio(p, PLAN_CONSOLE, 0, "console");
 }
 
 int plan_layout(const struct vm_config *c, uint64_t kernel_end,
@@ -20,13 +42,14 @@ int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 	struct x86_ram_layout l = x86_ram_layout(c->memory);
 	char a[32], b[32];
 
-	p->nvirtio = plan_virtio_count(c);
+	plan_virtio(c, p);
 	p->dtb_base = align_up(kernel_end, PAGE_SIZE);
 	p->dtb_size = X86_FDT_MAX;
 	p->pool_size = p->nvirtio ? c->dma_pool : 0;
 	/* 2 MiB aligned when it can be: conversions of whole huge pages. */
-	p->pool_base = (l.low_size - p->pool_size) &
-		       ~((p->pool_size >= 2 * MiB ? 2 * MiB : PAGE_SIZE) - 1);
+	p->pool_base = p->pool_size > l.low_size ? 0
+		       : (l.low_size - p->pool_size) &
+			 ~((p->pool_size >= 2 * MiB ? 2 * MiB : PAGE_SIZE) - 1);
 	if (p->dtb_base + p->dtb_size > l.low_size ||
 	    (p->pool_size && p->pool_base < p->dtb_base + p->dtb_size)) {
 		snprintf(err, errlen, "memory: %s is too small for the kernel, "

@@ -17,25 +17,26 @@
 #define PLAN_VIRTIO_STRIDE 0x1000ULL
 #define PLAN_VIRTIO_GSI 16 /* IOAPIC pins 16..23: not shared with ISA */
 
+enum plan_kind { PLAN_BLK, PLAN_RNG, PLAN_CONSOLE };
+
+/* One virtio device: what it is, where it sits, its interrupt. */
+struct plan_virtio {
+	enum plan_kind kind;
+	unsigned int disk; /* PLAN_BLK: index into the config's disks */
+	char name[16];	   /* blk0, rng, console */
+	uint64_t base;
+	unsigned int gsi;
+};
+
+#define PLAN_MAX_VIRTIO 8
+
 struct plan {
 	unsigned int nvirtio;
+	struct plan_virtio virtio[PLAN_MAX_VIRTIO];
 	uint64_t dtb_base, dtb_size;
 	uint64_t pool_base, pool_size;	/* size 0: no pool */
 	uint64_t dma_base, dma_size;	/* devices' window; size 0: all RAM */
 };
-
-static inline uint64_t plan_virtio_base(unsigned int i)
-{
-	return PLAN_VIRTIO_BASE + i * PLAN_VIRTIO_STRIDE;
-}
-
-static inline unsigned int plan_virtio_gsi(unsigned int i)
-{
-	return PLAN_VIRTIO_GSI + i;
-}
-
-/* Number of virtio devices the config asks for. */
-unsigned int plan_virtio_count(const struct vm_config *c);
 
 /*
  * Plan a guest whose kernel ends at kernel_end. Returns 0, or -E2BIG with

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * cvmm: a small VMM for confidential guests on KVM.
- *   cvmm run --kernel FILE [options]   boot a guest
+ *   cvmm run --kernel FILE [options]   boot a guest (or --config FILE)
  *   cvmm caps                          what this host's KVM offers
  * Exit statuses: the guest's (exit device), 0 after a guest power-off or
  * reset, 1 for bad input (nothing ran), 2 when cvmm or KVM failed or the
@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "cli.h"
 #include "log.h"
+#include "resolve.h"
 #include "stats.h"
 #include "term.h"
 #include "util.h"
@@ -28,21 +29,36 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cvmm run --kernel FILE [options]   boot a guest\n"
+		   "       cvmm run --config FILE [options]   boot the VM a file "
+		   "describes\n"
 		   "       cvmm caps                          what this host's "
 		   "KVM offers\n"
 		   "       cvmm --help | --version\n"
 		   "`cvmm run --help` lists the run options.\n");
 }
 
+/* --dry-run: resolve and print the VM, create nothing. */
+static int dry_run(const struct vm_config *c)
+{
+	struct resolved r;
+	int status = vm_resolve(c, &r);
+
+	if (status == 0)
+		vm_describe(stdout, c, &r);
+	vm_resolved_free(&r);
+	return status;
+}
+
 static int cmd_run(int argc, char **argv, uint64_t t_start)
 {
-	struct vm_config c;
+	static struct vm_config c;
 	char err[512];
 	struct vm vm;
+	bool dry;
 	int status;
 
 	config_defaults(&c);
-	switch (cli_parse_run(argc, argv, &c, err, sizeof(err))) {
+	switch (cli_parse_run(argc, argv, &c, &dry, err, sizeof(err))) {
 	case CLI_HELP:
 		cli_usage_run(stdout);
 		return 0;
@@ -53,6 +69,8 @@ static int cmd_run(int argc, char **argv, uint64_t t_start)
 		break;
 	}
 	log_level = c.log_level;
+	if (dry)
+		return dry_run(&c);
 	status = vm_build(&vm, &c);
 	if (status == 0) {
 		term_raw(STDIN_FILENO);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "options.h"
 
+#include <stdbool.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,20 +53,24 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Keep a copy: values from files live in buffers that go away. */
+static int keep(struct vm_config *c, const char *v, const char **out,
+		char *err, size_t n)
+{
+	*out = config_strndup(c, v, strlen(v));
+	return *out ? 0 : fail(err, n, "too many long strings");
+}
+
 static int set_kernel(struct vm_config *c, const char *v, char *err, size_t n)
 {
 	if (!*v)
 		return fail(err, n, "the kernel path is empty");
-	c->kernel = v;
-	return 0;
+	return keep(c, v, &c->kernel, err, n);
 }
 
-static int set_cmdline(struct vm_config *c, const char *v, char *e, size_t n)
+static int set_cmdline(struct vm_config *c, const char *v, char *err, size_t n)
 {
-	(void)e;
-	(void)n;
-	c->cmdline = v;
-	return 0;
+	return keep(c, v, &c->cmdline, err, n);
 }
 
 static int set_memory(struct vm_config *c, const char *v, char *err, size_t n)
@@ -136,8 +142,7 @@ static int set_platform(struct vm_config *c, const char *v, char *err,
 	if (!platform_find(v))
 		return fail(err, n, "unknown platform '%s' (known: %s)", v,
 			    platform_names());
-	c->platform = v;
-	return 0;
+	return keep(c, v, &c->platform, err, n);
 }
 
 static int set_convert_mode(struct vm_config *c, const char *v, char *err,
@@ -188,6 +193,11 @@ static int set_disk(struct vm_config *c, const char *v, char *err, size_t n)
 	return 0;
 }
 
+static void reset_disks(struct vm_config *c)
+{
+	c->ndisks = 0;
+}
+
 static int set_rng(struct vm_config *c, const char *v, char *err, size_t n)
 {
 	if (parse_bool(v, &c->rng))
@@ -231,46 +241,49 @@ static int set_dma_anywhere(struct vm_config *c, const char *v, char *err,
 }
 
 const struct option_desc vm_options[] = {
-	{ "kernel", "FILE", "path", "(required)",
+	{ "kernel", false, "FILE", "path", "(required)",
 	  "ELF kernel with a PVH entry note, optionally gzip-compressed",
 	  set_kernel },
-	{ "cmdline", "STR", "string", "\"\"", "kernel command line",
+	{ "cmdline", false, "STR", "string", "\"\"", "kernel command line",
 	  set_cmdline },
-	{ "memory", "SIZE", "size", "256M",
+	{ "memory", false, "SIZE", "size", "256M",
 	  "guest RAM (K/M/G/T suffixes); above 3G it continues at 4G",
 	  set_memory },
-	{ "cpus", "N", "uint", "1", "number of vCPUs (1 to 64)", set_cpus },
-	{ "platform", "NAME", "string", "soft",
+	{ "cpus", false, "N", "uint", "1", "number of vCPUs (1 to 64)", set_cpus },
+	{ "platform", false, "NAME", "string", "soft",
 	  "confidential platform: soft or sw-protected", set_platform },
-	{ "convert-mode", "MODE", "zero|preserve", "platform's",
+	{ "convert-mode", false, "MODE", "zero|preserve", "platform's",
 	  "what conversions do to page contents unless a request says",
 	  set_convert_mode },
-	{ "initial-state", "STATE", "private|shared", "platform's",
+	{ "initial-state", false, "STATE", "private|shared", "platform's",
 	  "state of guest RAM when the guest starts", set_initial },
-	{ "disk", "FILE[,readonly]", "path, repeatable", "none",
-	  "virtio-blk disk on a raw image file (up to 4)", set_disk },
-	{ "rng", NULL, "bool", "false", "virtio-rng device (getrandom)",
+	{ "disk", true, "FILE[,readonly]", "path, repeatable", "none",
+	  "virtio-blk disk on a raw image file (up to 4)", set_disk,
+	  reset_disks },
+	{ "rng", false, NULL, "bool", "false", "virtio-rng device (getrandom)",
 	  set_rng },
-	{ "console", "KIND", "serial|virtio", "serial",
+	{ "console", false, "KIND", "serial|virtio", "serial",
 	  "device that owns stdin; virtio adds a virtio-console beside the UART",
 	  set_console },
-	{ "dma-pool", "SIZE", "size", "4M",
+	{ "dma-pool", false, "SIZE", "size", "4M",
 	  "shared DMA pool declared to the guest when it has virtio devices",
 	  set_dma_pool },
-	{ "dma-anywhere", NULL, "bool", "false",
+	{ "dma-anywhere", false, NULL, "bool", "false",
 	  "let devices touch any shared page, not only the DMA pool",
 	  set_dma_anywhere },
-	{ "testdev", NULL, "bool", "false",
+	{ "testdev", false, NULL, "bool", "false",
 	  "add the test device that lets the guest probe the guard",
 	  set_testdev },
-	{ "stats", NULL, "bool", "false",
+	{ "stats", false, NULL, "bool", "false",
 	  "print timings, exits, conversions and footprint at exit",
 	  set_stats },
-	{ "log-level", "LEVEL", "error|warn|info|debug", "warn",
+	{ "log-level", false, "LEVEL", "error|warn|info|debug", "warn",
 	  "how much cvmm logs to stderr", set_log_level },
 };
 
 const size_t vm_options_count = ARRAY_SIZE(vm_options);
+_Static_assert(ARRAY_SIZE(vm_options) <= CONFIG_MAX_OPTIONS,
+	       "raise CONFIG_MAX_OPTIONS");
 
 const struct option_desc *option_find(const char *name)
 {
@@ -295,14 +308,42 @@ int option_apply(struct vm_config *c, const struct option_desc *o,
 	return ret;
 }
 
+void option_set_origin(struct vm_config *c, const struct option_desc *o,
+		       const char *file, int line)
+{
+	size_t i = (size_t)(o - vm_options);
+
+	c->origin[i].file = file;
+	c->origin[i].line = file ? line : -1;
+}
+
+const char *option_origin(const struct vm_config *c, const char *name,
+			  char *buf, size_t len)
+{
+	const struct option_desc *o = option_find(name);
+	size_t i = o ? (size_t)(o - vm_options) : 0;
+
+	if (!o || c->origin[i].line == 0)
+		snprintf(buf, len, "%s", name);
+	else if (!c->origin[i].file)
+		snprintf(buf, len, "--%s", name);
+	else
+		snprintf(buf, len, "%s:%d: %s", c->origin[i].file,
+			 c->origin[i].line, name);
+	return buf;
+}
+
 int config_validate(const struct vm_config *c, char *err, size_t errlen)
 {
 	bool virtio = c->ndisks || c->rng || c->console == CONSOLE_VIRTIO;
+	char where[256];
 
 	if (!c->kernel)
-		return fail(err, errlen, "kernel: no kernel given (--kernel FILE)");
+		return fail(err, errlen, "kernel: no kernel given (--kernel FILE "
+			    "or kernel = FILE in [vm])");
 	if (virtio && !c->dma_pool && !c->dma_anywhere)
-		return fail(err, errlen, "dma-pool: virtio devices need a DMA "
-			    "pool (or --dma-anywhere)");
+		return fail(err, errlen, "%s: virtio devices need a DMA pool "
+			    "(or --dma-anywhere)",
+			    option_origin(c, "dma-pool", where, sizeof(where)));
 	return 0;
 }

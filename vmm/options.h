@@ -7,18 +7,23 @@
 #ifndef CVMM_OPTIONS_H
 #define CVMM_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
 
 struct option_desc {
 	const char *name;    /* --name on the command line, key in files */
+	bool repeatable;     /* may be given several times (disks) */
 	const char *metavar; /* "SIZE"; NULL for a flag without a value */
 	const char *type;    /* for the docs: size, uint, string, bool, ... */
 	const char *def;     /* default, as the docs show it */
 	const char *help;    /* one line */
 	int (*set)(struct vm_config *c, const char *val, char *err,
 		   size_t errlen);
+	/* Repeatable options: forget earlier values (the command line's
+	 * first occurrence replaces a file's). */
+	void (*reset)(struct vm_config *c);
 };
 
 extern const struct option_desc vm_options[];
@@ -34,6 +39,17 @@ const struct option_desc *option_find(const char *name);
 int option_apply(struct vm_config *c, const struct option_desc *o,
 		 const char *val, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/*
+ * Where option `name` was set, for messages: "vm.ini:3: memory",
+ * "--memory", or just "memory" for a default.
+ */
+const char *option_origin(const struct vm_config *c, const char *name,
+			  char *buf, size_t len);
+
+/* Record that option o was set from file:line (file NULL: command line). */
+void option_set_origin(struct vm_config *c, const struct option_desc *o,
+		       const char *file, int line);
 
 /* Checks that need the whole config (kernel given, sizes consistent). */
 int config_validate(const struct vm_config *c, char *err, size_t errlen)

@@ -32,14 +32,16 @@ const char *testkernel_path(void)
 
 const char *scratch(const char *name)
 {
-	static char dir[64], path[256];
+	static char dir[64], path[8][256];
+	static unsigned int next;
+	char *p = path[next++ % 8]; /* a few results stay valid at once */
 
 	if (!dir[0]) {
 		snprintf(dir, sizeof(dir), "/tmp/cvmm-it-XXXXXX");
 		ck_assert_ptr_nonnull(mkdtemp(dir));
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	return p;
 }
 
 static char *slurp(int fd)
@@ -219,6 +221,7 @@ int main(void)
 	srunner_add_suite(sr, errors_suite());
 	srunner_add_suite(sr, memory_suite());
 	srunner_add_suite(sr, virtio_suite());
+	srunner_add_suite(sr, config_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

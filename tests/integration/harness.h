@@ -68,5 +68,6 @@ Suite *boot_suite(void);
 Suite *errors_suite(void);
 Suite *memory_suite(void);
 Suite *virtio_suite(void);
+Suite *config_suite(void);
 
 #endif

@@ -16,5 +16,6 @@ Suite *bus_suite(void);
 Suite *devices_suite(void);
 Suite *virtio_suite(void);
 Suite *fdt_suite(void);
+Suite *config_suite(void);
 
 #endif

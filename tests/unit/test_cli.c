@@ -10,6 +10,7 @@
 
 static struct vm_config c;
 static char err[512];
+static bool dry;
 
 static enum cli_result parse(const char *first, ...)
 {
@@ -23,7 +24,7 @@ static enum cli_result parse(const char *first, ...)
 	va_end(ap);
 	config_defaults(&c);
 	err[0] = 0;
-	return cli_parse_run(argc, argv, &c, err, sizeof(err));
+	return cli_parse_run(argc, argv, &c, &dry, err, sizeof(err));
 }
 
 START_TEST(good_command_line)

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/* vmm/config_file.c: good and bad VM files, and the override rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../vmm/cli.h"
+#include "../../vmm/config_file.h"
+#include "../../vmm/options.h"
+#include "suites.h"
+
+static struct vm_config c;
+static char err[512], path[64];
+
+static const char *write_file(const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/cvmm-cfg-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static int load(const char *text)
+{
+	int ret;
+
+	config_defaults(&c);
+	err[0] = 0;
+	ret = config_load_file(&c, write_file(text), err, sizeof(err));
+	unlink(path);
+	return ret;
+}
+
+/* The error must name the file and line, and say what is wrong. */
+static void expect_error(const char *text, int line, const char *what)
+{
+	char where[128];
+
+	ck_assert_int_ne(load(text), 0);
+	snprintf(where, sizeof(where), "%s:%d: ", path, line);
+	ck_assert_msg(!strncmp(err, where, strlen(where)), "'%s' lacks '%s'",
+		      err, where);
+	ck_assert_msg(strstr(err, what), "'%s' lacks '%s'", err, what);
+	ck_assert_ptr_null(strchr(err, '\n'));
+}
+
+START_TEST(good_file)
+{
+	char where[128];
+
+	ck_assert_int_eq(load("# a VM\n"
+			      "[vm]\n"
+			      "kernel = k.elf\n"
+			      "cmdline = \"test=hello  quiet\"\n"
+			      "memory = 64M ; inline comment\n"
+			      "cpus = 2\n"
+			      "disk = a.img\n"
+			      "disk = b.img,readonly\n"
+			      "rng = yes\n"
+			      "console = virtio\n"
+			      "dma-pool = 2M\n"
+			      "stats = true\n"
+			      "platform = soft\n"),
+			 0);
+	ck_assert_str_eq(c.kernel, "k.elf");
+	ck_assert_str_eq(c.cmdline, "test=hello  quiet");
+	ck_assert_uint_eq(c.memory, 64 << 20);
+	ck_assert_uint_eq(c.cpus, 2);
+	ck_assert_uint_eq(c.ndisks, 2);
+	ck_assert_str_eq(c.disk[1].path, "b.img");
+	ck_assert(c.disk[1].readonly);
+	ck_assert(c.rng && c.stats);
+	ck_assert_int_eq(c.console, CONSOLE_VIRTIO);
+	ck_assert_uint_eq(c.dma_pool, 2 << 20);
+	option_origin(&c, "memory", where, sizeof(where));
+	ck_assert_ptr_nonnull(strstr(where, ":5: memory"));
+	ck_assert_int_eq(config_validate(&c, err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(long_cmdline_continues)
+{
+	ck_assert_int_eq(load("[vm]\nkernel = k\ncmdline = test=hello\n"
+			      "  console=ttyS0\n\tquiet\n"), 0);
+	ck_assert_str_eq(c.cmdline, "test=hello console=ttyS0 quiet");
+	expect_error("[vm]\nkernel = k\nmemory = 64M\n  more\n", 4,
+		     "only cmdline may continue");
+}
+END_TEST
+
+START_TEST(errors_name_file_line_key)
+{
+	expect_error("[devices]\nrng = true\n", 2, "unknown section [devices]");
+	expect_error("memory = 64M\n[vm]\n", 1,
+		     "key 'memory' before the [vm] section");
+	expect_error("[vm]\nmemroy = 64M\n", 2, "unknown key 'memroy'");
+	expect_error("[vm]\ncpus = lots\n", 2, "cpus: 'lots' is not a number");
+	expect_error("[vm]\nmemory = 64Q\n", 2, "memory: '64Q' is not a size");
+	expect_error("[vm]\n\nmemory = 64M\nmemory = 128M\n", 4,
+		     "memory: set twice (first on line 3)");
+	expect_error("[vm]\nrng = maybe\n", 2, "rng: 'maybe' is not a boolean");
+	expect_error("[vm]\nplatform = tdx\n", 2, "unknown platform 'tdx'");
+	expect_error("[vm]\njust words\n", 2, "expected [vm] or key = value");
+	expect_error("[vm]\ndisk = a\ndisk = b\ndisk = c\ndisk = d\ndisk = e\n",
+		     6, "more than 4 disks");
+}
+END_TEST
+
+START_TEST(missing_kernel_and_unreadable)
+{
+	char line[400];
+
+	ck_assert_int_eq(load("[vm]\nmemory = 64M\n"), 0);
+	ck_assert_int_ne(config_validate(&c, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "kernel: no kernel given"));
+	config_defaults(&c);
+	ck_assert_int_ne(config_load_file(&c, "/nonexistent.ini", err,
+					  sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent.ini: cannot read"));
+	/* Lines the parser would cut are refused, not silently split. */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "[vm]\ncmdline = ", 15);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = 0;
+	expect_error(line, 2, "line longer than");
+}
+END_TEST
+
+/* Options given on the command line override the file's. */
+START_TEST(command_line_overrides)
+{
+	char *argv[16] = { (char *)"run", (char *)"--config", NULL,
+			   (char *)"--memory", (char *)"128M", (char *)"--disk",
+			   (char *)"c.img", (char *)"--dry-run" };
+	char where[128];
+	bool dry;
+
+	write_file("[vm]\nkernel = k\nmemory = 64M\ndisk = a.img\ndisk = b.img\n"
+		   "cpus = 2\n");
+	argv[2] = path;
+	config_defaults(&c);
+	ck_assert_int_eq(cli_parse_run(8, argv, &c, &dry, err, sizeof(err)),
+			 CLI_OK);
+	unlink(path);
+	ck_assert(dry);
+	ck_assert_uint_eq(c.memory, 128 << 20);
+	ck_assert_uint_eq(c.cpus, 2); /* from the file */
+	ck_assert_uint_eq(c.ndisks, 1); /* the command line's disks replace */
+	ck_assert_str_eq(c.disk[0].path, "c.img");
+	ck_assert_str_eq(option_origin(&c, "memory", where, sizeof(where)),
+			 "--memory");
+	ck_assert_ptr_nonnull(strstr(option_origin(&c, "cpus", where,
+						   sizeof(where)), ":6: cpus"));
+	ck_assert_str_eq(option_origin(&c, "log-level", where, sizeof(where)),
+			 "log-level");
+}
+END_TEST
+
+Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("file");
+
+	tcase_add_test(tc, good_file);
+	tcase_add_test(tc, long_cmdline_continues);
+	tcase_add_test(tc, errors_name_file_line_key);
+	tcase_add_test(tc, missing_kernel_and_unreadable);
+	tcase_add_test(tc, command_line_overrides);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+#include "config_file.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+struct file_ctx {
+	struct vm_config *c;
+	const char *path;
+	FILE *f;
+	int line;	   /* lines read so far: the one inih is parsing */
+	bool continuation; /* that line starts with whitespace */
+	bool failed;
+	char *err;
+	size_t errlen;
+	const struct option_desc *last; /* the previous key's option */
+	int seen[CONFIG_MAX_OPTIONS];	/* line where each option was set */
+};
+
+static int fail(struct file_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct file_ctx *x, const char *fmt, ...)
+{
+	int n = snprintf(x->err, x->errlen, "%s:%d: ", x->path, x->line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < x->errlen)
+		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	x->failed = true;
+	return 0; /* tells inih this line failed */
+}
+
+/* inih's line reader: counts lines and refuses ones it would cut. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct file_ctx *x = stream;
+	size_t len;
+
+	if (x->failed || !fgets(str, num, x->f))
+		return NULL;
+	x->line++;
+	len = strlen(str);
+	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(x->f)) {
+		fail(x, "line longer than %d bytes (continue a long cmdline "
+		     "on indented lines)", num - 2);
+		return NULL;
+	}
+	x->continuation = str[0] == ' ' || str[0] == '\t';
+	return str;
+}
+
+/* "value" with its quotes stripped: values keep their spaces. */
+static const char *unquote(const char *v, char *buf, size_t len)
+{
+	size_t n = strlen(v);
+
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"' || n - 1 > len)
+		return v;
+	memcpy(buf, v + 1, n - 2);
+	buf[n - 2] = 0;
+	return buf;
+}
+
+static int continue_cmdline(struct file_ctx *x, const char *value)
+{
+	struct vm_config *c = x->c;
+	char joined[4200];
+
+	if (!x->last || strcmp(x->last->name, "cmdline"))
+		return fail(x, "only cmdline may continue on an indented line");
+	snprintf(joined, sizeof(joined), "%s %s", c->cmdline, value);
+	c->cmdline = config_strndup(c, joined, strlen(joined));
+	return c->cmdline ? 1 : fail(x, "cmdline: too long");
+}
+
+static int on_key(void *user, const char *section, const char *name,
+		  const char *value)
+{
+	struct file_ctx *x = user;
+	const struct option_desc *o;
+	char reason[300], buf[4200];
+	size_t i;
+
+	if (x->failed)
+		return 0;
+	if (x->continuation)
+		return continue_cmdline(x, value);
+	if (!section[0])
+		return fail(x, "key '%s' before the [vm] section", name);
+	if (strcmp(section, "vm"))
+		return fail(x, "unknown section [%s] (a VM file has one [vm] "
+			    "section)", section);
+	o = option_find(name);
+	if (!o)
+		return fail(x, "unknown key '%s' (keys are the options of "
+			    "`cvmm run --help`)", name);
+	i = (size_t)(o - vm_options);
+	if (x->seen[i] && !o->repeatable)
+		return fail(x, "%s: set twice (first on line %d)", name,
+			    x->seen[i]);
+	if (option_apply(x->c, o, unquote(value, buf, sizeof(buf)), reason,
+			 sizeof(reason)))
+		return fail(x, "%s", reason);
+	option_set_origin(x->c, o, x->path, x->line);
+	x->seen[i] = x->line;
+	x->last = o;
+	return 1;
+}
+
+int config_load_file(struct vm_config *c, const char *path, char *err,
+		     size_t errlen)
+{
+	struct file_ctx x = { .c = c, .err = err, .errlen = errlen };
+	int ret;
+
+	x.path = config_strndup(c, path, strlen(path));
+	x.f = fopen(path, "r");
+	if (!x.f || !x.path) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 x.f ? "path too long" : strerror(errno));
+		if (x.f)
+			fclose(x.f);
+		return -EINVAL;
+	}
+	ret = ini_parse_stream(read_line, &x, on_key, &x);
+	fclose(x.f);
+	if (x.failed)
+		return -EINVAL;
+	if (ret) {
+		snprintf(err, errlen, "%s:%d: expected [vm] or key = value",
+			 path, ret);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything decided about a VM before KVM is touched: the platform and
+ * its memory defaults, the checked kernel, the layout. `cvmm run --dry-run`
+ * prints this and stops; the builder builds exactly this.
+ */
+#ifndef CVMM_RESOLVE_H
+#define CVMM_RESOLVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../arch/x86/loader.h"
+#include "config.h"
+#include "layout_plan.h"
+#include "platform.h"
+
+struct resolved {
+	const struct platform *plat;
+	enum mem_content mode;
+	bool initial_shared;
+	struct kernel_image img;
+	uint8_t *file; /* the kernel file, decompressed */
+	struct plan plan;
+};
+
+/*
+ * Resolve c. Returns 0, or 1 (bad input) after logging one line that names
+ * where the offending value came from. vm_resolved_free() in every case.
+ */
+int vm_resolve(const struct vm_config *c, struct resolved *r);
+void vm_resolved_free(struct resolved *r);
+
+/* The resolved VM, one "vm: ..." line per item. */
+void vm_describe(FILE *f, const struct vm_config *c, const struct resolved *r);
+
+#endif
