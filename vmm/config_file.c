@@ -73,11 +73,21 @@ static const char *unquote(const char *v, char *buf, size_t len)
 static int continue_cmdline(struct file_ctx *x, const char *value)
 {
 	struct vm_config *c = x->c;
-	char joined[4200];
+	char joined[4200], *end;
+	int n;
 
 	if (!x->last || strcmp(x->last->name, "cmdline"))
 		return fail(x, "only cmdline may continue on an indented line");
-	snprintf(joined, sizeof(joined), "%s %s", c->cmdline, value);
+	n = snprintf(joined, sizeof(joined), "%s %s", c->cmdline, value);
+	if (n < 0 || (size_t)n >= sizeof(joined))
+		return fail(x, "cmdline: too long");
+	/* inih leaves inline comments on continuation lines: drop them too. */
+	for (end = joined + strlen(c->cmdline) + 1; *end; end++)
+		if (*end == ';' && (end[-1] == ' ' || end[-1] == '\t'))
+			break;
+	while (end > joined && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = 0;
 	c->cmdline = config_strndup(c, joined, strlen(joined));
 	return c->cmdline ? 1 : fail(x, "cmdline: too long");
 }

@@ -52,6 +52,39 @@ START_TEST(every_example_resolves)
 }
 END_TEST
 
+/* The README's complete example is a working file. */
+START_TEST(readme_example_resolves)
+{
+	FILE *in = fopen("README.md", "r"), *out = fopen(scratch("readme.ini"), "w");
+	const char *ini = scratch("readme.ini");
+	char line[512];
+	bool inside = false;
+	int n = 0;
+	struct run r;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while (fgets(line, sizeof(line), in)) {
+		if (!strncmp(line, "```", 3)) {
+			if (inside)
+				break;
+			inside = !strncmp(line, "```ini", 6);
+			continue;
+		}
+		if (inside)
+			n += fputs(line, out) >= 0;
+	}
+	fclose(in);
+	fclose(out);
+	ck_assert_int_gt(n, 10);
+	run_cvmm(&r, 30, "run", "--config", ini, "--dry-run", NULL);
+	expect_status(&r, 0);
+	expect_has(r.out, "vm: cmdline \"test=virtio-blk console=hvc0\"\n");
+	expect_has(r.out, "build/data.img (read-only)");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(smoke_example_boots)
 {
 	struct run r;
@@ -155,6 +188,7 @@ Suite *config_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_example_resolves);
+	tcase_add_test(tc, readme_example_resolves);
 	tcase_add_test(tc, smoke_example_boots);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, errors_from_files);

@@ -88,7 +88,7 @@ END_TEST
 START_TEST(long_cmdline_continues)
 {
 	ck_assert_int_eq(load("[vm]\nkernel = k\ncmdline = test=hello\n"
-			      "  console=ttyS0\n\tquiet\n"), 0);
+			      "  console=ttyS0 ; a comment\n\tquiet\n"), 0);
 	ck_assert_str_eq(c.cmdline, "test=hello console=ttyS0 quiet");
 	expect_error("[vm]\nkernel = k\nmemory = 64M\n  more\n", 4,
 		     "only cmdline may continue");
