@@ -121,20 +121,22 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-static int set_stats(struct vm_config *c, const char *v, char *err, size_t n)
+static int set_flag(bool *flag, const char *v, char *err, size_t n)
 {
-	if (parse_bool(v, &c->stats))
-		return fail(err, n, "'%s' is not a boolean", v);
-	return 0;
+	return parse_bool(v, flag) ? fail(err, n, "'%s' is not a boolean", v) : 0;
 }
 
-static int set_testdev(struct vm_config *c, const char *v, char *err,
-		       size_t n)
-{
-	if (parse_bool(v, &c->testdev))
-		return fail(err, n, "'%s' is not a boolean", v);
-	return 0;
-}
+/* The boolean options, each a one-line setter over set_flag(). */
+#define FLAG_SETTER(field)                                                  \
+	static int set_##field(struct vm_config *c, const char *v, char *err, \
+			       size_t n)                                      \
+	{                                                                   \
+		return set_flag(&c->field, v, err, n);                      \
+	}
+FLAG_SETTER(stats)
+FLAG_SETTER(testdev)
+FLAG_SETTER(rng)
+FLAG_SETTER(dma_anywhere)
 
 static int set_platform(struct vm_config *c, const char *v, char *err,
 			size_t n)
@@ -198,13 +200,6 @@ static void reset_disks(struct vm_config *c)
 	c->ndisks = 0;
 }
 
-static int set_rng(struct vm_config *c, const char *v, char *err, size_t n)
-{
-	if (parse_bool(v, &c->rng))
-		return fail(err, n, "'%s' is not a boolean", v);
-	return 0;
-}
-
 static int set_console(struct vm_config *c, const char *v, char *err,
 		       size_t n)
 {
@@ -229,14 +224,6 @@ static int set_dma_pool(struct vm_config *c, const char *v, char *err,
 	if (!is_aligned(size, PAGE_SIZE))
 		return fail(err, n, "'%s' is not a multiple of 4K", v);
 	c->dma_pool = size;
-	return 0;
-}
-
-static int set_dma_anywhere(struct vm_config *c, const char *v, char *err,
-			    size_t n)
-{
-	if (parse_bool(v, &c->dma_anywhere))
-		return fail(err, n, "'%s' is not a boolean", v);
 	return 0;
 }
 

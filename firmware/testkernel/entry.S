@@ -84,6 +84,31 @@ ap_main:
 3:	hlt
 	jmp 3b
 
+/* The registers a C call may clobber, saved around handlers. */
+	.macro save_scratch
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	.endm
+
+	.macro restore_scratch
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	.endm
+
 /* enter_user(rip, rsp, arg): iretq to ring 3 with IOPL 3, interrupts off. */
 	.globl enter_user
 enter_user:
@@ -113,15 +138,7 @@ isr_\vec:
 	isr 19, 0; isr 20, 0; isr 21, 1
 
 isr_common:
-	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
+	save_scratch
 	movq %rsp, %rdi
 	call exception_handler	/* reports and ends the VM */
 	ud2
@@ -163,26 +180,10 @@ irq_\vec:
 	irq_stub 0xff
 
 irq_common:
-	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
+	save_scratch
 	movq 72(%rsp), %rdi	/* the vector */
 	call irq_handler
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
+	restore_scratch
 	addq $8, %rsp
 	iretq
 

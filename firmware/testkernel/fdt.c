@@ -87,19 +87,21 @@ const void *fdt_prop(const void *fdt, uint32_t node, const char *name,
 	return NULL;
 }
 
-/* Visit every node; stop when fn returns true. Returns that node or ~0. */
-static uint32_t walk(const void *fdt, bool (*fn)(const void *, uint32_t, const void *),
-		     const void *arg)
+/* The first node after `after` (~0: from the start) that pred accepts. */
+static uint32_t next_node(const void *fdt, uint32_t after,
+			  bool (*pred)(const void *, uint32_t, const void *),
+			  const void *arg)
 {
 	uint32_t size, off;
 	const uint8_t *s = structs(fdt, &size);
 
-	for (off = 0; off + 4 <= size; off = skip(s, size, off)) {
+	for (off = after == ~0u ? 0 : skip(s, size, after); off + 4 <= size;
+	     off = skip(s, size, off)) {
 		uint32_t tok = be32(s + off);
 
 		if (tok == TOK_FINISH)
 			break;
-		if (tok == TOK_BEGIN && fn(fdt, off, arg))
+		if (tok == TOK_BEGIN && pred(fdt, off, arg))
 			return off;
 	}
 	return ~0u;
@@ -120,19 +122,7 @@ static bool has_compatible(const void *fdt, uint32_t node, const void *want)
 
 uint32_t fdt_next_compatible(const void *fdt, uint32_t after, const char *compat)
 {
-	uint32_t size, off;
-	const uint8_t *s = structs(fdt, &size);
-
-	for (off = after == ~0u ? 0 : skip(s, size, after); off + 4 <= size;
-	     off = skip(s, size, off)) {
-		uint32_t tok = be32(s + off);
-
-		if (tok == TOK_FINISH)
-			break;
-		if (tok == TOK_BEGIN && has_compatible(fdt, off, compat))
-			return off;
-	}
-	return ~0u;
+	return next_node(fdt, after, has_compatible, compat);
 }
 
 static bool has_phandle(const void *fdt, uint32_t node, const void *want)
@@ -145,7 +135,7 @@ static bool has_phandle(const void *fdt, uint32_t node, const void *want)
 
 uint32_t fdt_by_phandle(const void *fdt, uint32_t phandle)
 {
-	return walk(fdt, has_phandle, &phandle);
+	return next_node(fdt, ~0u, has_phandle, &phandle);
 }
 
 /* reg = <addr64 size64> (our #address-cells = #size-cells = 2). */
