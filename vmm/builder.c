@@ -146,31 +146,60 @@ static int write_boot_info(struct vm *vm, const struct vm_config *c)
 	return ret;
 }
 
-static int add_ram(struct vm *vm, uint64_t size)
+static int add_ram(struct vm *vm, const struct vm_config *c)
 {
-	struct x86_ram_layout l = x86_ram_layout(size);
+	struct x86_ram_layout l = x86_ram_layout(c->memory);
 	int ret = vm_add_ram(vm, 0, l.low_size);
 
 	if (!ret && l.high_size)
 		ret = vm_add_ram(vm, X86_MMIO_HOLE_END, l.high_size);
+	if (!ret && c->testdev)
+		ret = vm_add_test_mem(vm, PV_TESTMEM_GPA, PV_TESTMEM_SIZE);
 	return ret;
 }
 
-static int open_platform(const struct vm_config *c,
-			 const struct platform **plat, int *sys_fd)
+/*
+ * Options the platform cannot honour, refused before anything runs. With
+ * two backings (shared pages in a memfd, private ones in a guest_memfd
+ * the host cannot write in Linux 7.3) contents cannot survive a
+ * conversion, and the boot image can only be loaded into shared RAM.
+ */
+static int check_platform_options(const struct vm_config *c,
+				  const struct platform *p,
+				  enum mem_content *mode, bool *shared)
+{
+	*mode = c->convert_mode != MEM_CONTENT_DEFAULT ? c->convert_mode
+						      : p->default_mode;
+	*shared = c->initial == INITIAL_PLATFORM ? p->initial_shared
+						 : c->initial == INITIAL_SHARED;
+	if (*mode == MEM_CONTENT_PRESERVE && !p->in_place) {
+		log_err("convert-mode: platform %s cannot preserve contents "
+			"(its shared and private pages live in different files)",
+			p->name);
+		return CVMM_EXIT_BAD_INPUT;
+	}
+	if (!*shared && !p->in_place) {
+		log_err("initial-state: platform %s cannot start with private "
+			"RAM (the host cannot write the boot image into its "
+			"guest_memfd)", p->name);
+		return CVMM_EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+static int open_platform(const struct platform *plat, int *sys_fd)
 {
 	const char *missing;
 
-	*plat = platform_find(c->platform);
 	*sys_fd = kvm_open_system();
 	if (*sys_fd < 0) {
 		errno = -*sys_fd;
 		log_err_errno("cannot use /dev/kvm");
 		return CVMM_EXIT_FAILURE;
 	}
-	if (platform_probe(*plat, *sys_fd, &missing)) {
+	if (platform_probe(plat, *sys_fd, &missing)) {
 		log_err("platform %s is not available: this host's KVM lacks %s",
-			(*plat)->name, missing);
+			plat->name, missing);
 		close(*sys_fd);
 		return CVMM_EXIT_BAD_INPUT;
 	}
@@ -190,7 +219,7 @@ static int step(int ret, const char *what)
 static int build_machine(struct vm *vm, const struct vm_config *c,
 			 const uint8_t *file, const struct kernel_image *img)
 {
-	int ret = step(add_ram(vm, c->memory), "adding guest RAM");
+	int ret = step(add_ram(vm, c), "adding guest memory");
 
 	if (!ret)
 		ret = step(load_kernel(vm, file, img), "loading the kernel");
@@ -218,25 +247,16 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->sys_fd = vm->stop_efd = -1;
+	plat = platform_find(c->platform);
 	ret = read_kernel(c, &file, &img);
 	if (!ret)
-		ret = open_platform(c, &plat, &sys_fd);
+		ret = check_platform_options(c, plat, &mode, &shared);
+	if (!ret)
+		ret = open_platform(plat, &sys_fd);
 	if (ret) {
 		free(file);
 		return ret;
 	}
-	mode = c->convert_mode != MEM_CONTENT_DEFAULT ? c->convert_mode
-						       : plat->default_mode;
-	if (mode == MEM_CONTENT_PRESERVE && !plat->in_place) {
-		log_err("convert-mode: platform %s cannot preserve contents "
-			"(its shared and private pages live in different files)",
-			plat->name);
-		close(sys_fd);
-		free(file);
-		return CVMM_EXIT_BAD_INPUT;
-	}
-	shared = c->initial == INITIAL_PLATFORM ? plat->initial_shared
-						: c->initial == INITIAL_SHARED;
 	ret = step(vm_create(vm, plat, sys_fd, mode, shared), "creating the VM");
 	vm->mem.track_footprint = c->stats;
 	if (!ret)
