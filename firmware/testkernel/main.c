@@ -257,6 +257,8 @@ static const struct test tests[] = {
 	{ "convert-bad", t_convert_bad },
 	{ "guard", t_guard },
 	{ "churn", t_churn },
+	{ "memfault", t_memfault },
+	{ "initial", t_initial },
 };
 
 static void user_main(const struct hvm_start_info *si)
@@ -280,6 +282,10 @@ static void user_main(const struct hvm_start_info *si)
 		    strncmp(tests[i].name, name, nlen))
 			continue;
 		tests[i].run(arg);
+		if (conv_counts.hypercall + conv_counts.device)
+			printk("conversions: %lu by hypercall, %lu by the "
+			       "conversion device\n", conv_counts.hypercall,
+			       conv_counts.device);
 		printk("RESULT test=%s passed=%u failed=%u\n", tests[i].name,
 		       checks_passed, checks_failed);
 		vm_exit(checks_failed ? EXIT_CHECKS_FAILED : 0);
