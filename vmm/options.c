@@ -170,7 +170,8 @@ const struct option_desc vm_options[] = {
 	{ "initial-state", "STATE", "private|shared", "platform's",
 	  "state of guest RAM when the guest starts", set_initial },
 	{ "testdev", NULL, "bool", "false",
-	  "add the test device that lets the guest probe the guard",
+	  "add the test device and test memory that let the guest probe the "
+	  "guard and memory faults",
 	  set_testdev },
 	{ "stats", NULL, "bool", "false",
 	  "print timings, exits, conversions and footprint at exit",
