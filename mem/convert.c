@@ -256,7 +256,8 @@ enum conv_result mem_resolve_fault(struct guest_mem *m, gpa_t g, uint64_t len,
 	 * serve a private access from (only the test memory is built so).
 	 * Converting is impossible and refusing would leave the vCPU faulting
 	 * forever; the slot's one possible state is shared, so say that again
-	 * and let the guest retry. (QEMU instead fails KVM_RUN here.)
+	 * and let the guest retry. (QEMU reports such a conversion as an
+	 * error instead.)
 	 */
 	err = set_attrs(m, g.v, len, false);
 	if (!err) {

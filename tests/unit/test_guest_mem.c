@@ -306,8 +306,14 @@ START_TEST(dual_footprint_counts_private_pages)
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(pwrite(fd_a, page, sizeof(page),
 					(off_t)(i * PAGE_SIZE)), PAGE_SIZE);
+	mem_footprint(&m);
+	if (strcmp(mem_footprint_method(&m), "mincore+cachestat")) {
+		/* A host kernel without cachestat (before 6.5): nothing to test. */
+		ck_assert_str_eq(mem_footprint_method(&m),
+				 "mincore,private-unmeasured");
+		return;
+	}
 	ck_assert_uint_eq(mem_footprint(&m), 4 * PAGE_SIZE);
-	ck_assert_str_eq(mem_footprint_method(&m), "mincore+cachestat");
 	fill(base + 4 * PAGE_SIZE, PAGE_SIZE, 1); /* a shared page */
 	ck_assert_uint_eq(mem_footprint(&m), 5 * PAGE_SIZE);
 	/* Going shared frees the private copy; nothing is held twice. */
