@@ -4,6 +4,9 @@
 #   make            build/cvmm and build/testkernel.elf only
 #   make check-sanitize   the tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (tables with ratios against a baseline)
+#   make rig-check  the suite inside the rig: Linux 7.3 KVM under QEMU
+#                   (tests/rig/check.sh; the kernel is cached in build/rig,
+#                   or in $$RIG_OUT/kernel)
 
 VERSION := 0.1.0
 O ?= build
@@ -29,6 +32,9 @@ ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS)
 
 # libfdt ships no .pc file on Debian 12; the others do.
 LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih) -lfdt -lpthread
+# The rig's initramfs carries a static cvmm (Debian ships the .a files).
+STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih) -lfdt \
+	-lpthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 
@@ -42,7 +48,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 .PHONY: all deps run check check-all check-unit check-integration \
-	check-sanitize bench fuzz clean
+	check-sanitize bench fuzz rig-check clean
 all: $(O)/cvmm $(O)/testkernel.elf
 
 # The two README commands install what is missing first; the nested make
@@ -74,6 +80,11 @@ $(O)/libcvmm.a: $(LIB_OBJS)
 $(O)/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/static/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $^ $(STATIC_LIBS)
 
 $(O)/unit-tests: $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
@@ -130,6 +141,12 @@ fuzz:
 		$(O)/fuzz/corpus >/dev/null 2>&1
 	$(O)/fuzz/fuzz-virtio -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 -artifact_prefix=$(O)/fuzz/ $(O)/fuzz/corpus
+
+# Builds (or reuses) the rig kernel, boots it under QEMU TCG and runs the
+# test kernel's suite under sw-protected and soft; see tests/rig/check.sh.
+rig-check: deps
+	@$(MAKE) --no-print-directory all $(O)/static/cvmm
+	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf
 
 clean:
 	rm -rf $(O)

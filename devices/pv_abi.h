@@ -71,7 +71,13 @@
  *                          WRITE: host fills the range with ARG
  *                          HOLD: host holds the range as an in-flight I/O
  *                          RELEASE: ends the hold
- *   STATUS (read)          0, PV_EACCES, PV_EFAULT, PV_EBUSY, PV_EINVAL
+ *                          DESYNC: host tells KVM that the range (in the
+ *                            test memory) is private; the guest's next
+ *                            access to it is a memory-fault exit
+ *                          FAULTS: VALUE = memory-fault exits cvmm
+ *                            has handled so far
+ *   STATUS (read)          0, PV_EACCES, PV_EFAULT, PV_EBUSY, PV_EINVAL,
+ *                          PV_EOPNOTSUPP (DESYNC: no memory attributes)
  *   VALUE (read)           result of READ
  *   REFUSED (read)         accesses this device had refused so far
  */
@@ -89,6 +95,20 @@
 #define PV_TEST_CMD_WRITE 2
 #define PV_TEST_CMD_HOLD 3
 #define PV_TEST_CMD_RELEASE 4
+#define PV_TEST_CMD_DESYNC 5
+#define PV_TEST_CMD_FAULTS 6
+
+/*
+ * Test memory (`--testdev`): 64 KiB of guest-physical memory in the MMIO
+ * hole, outside the memory map, in a memslot whose only backing is shared
+ * (no guest_memfd). It can never be private: requests to make it so
+ * answer PV_EINVAL. On a platform with memory attributes, DESYNC makes
+ * KVM consider a page of it private; the guest's next access then stops
+ * with KVM_EXIT_MEMORY_FAULT, which cvmm resolves by telling KVM again
+ * that the page is shared, and the access completes.
+ */
+#define PV_TESTMEM_GPA 0xe0000000ULL
+#define PV_TESTMEM_SIZE 0x10000ULL
 
 /* FNV-1a, 32 bits: the hash READ returns. */
 #define PV_FNV_OFFSET 2166136261u

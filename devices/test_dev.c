@@ -32,6 +32,7 @@ static uint32_t status_of(int err)
 	case -EACCES: return PV_EACCES;
 	case -EFAULT: return PV_EFAULT;
 	case -EBUSY: return PV_EBUSY;
+	case -EOPNOTSUPP: return PV_EOPNOTSUPP;
 	default: return PV_EINVAL;
 	}
 }
@@ -102,6 +103,17 @@ static void run_cmd(struct test_dev *t, uint32_t *r, uint32_t cmd)
 		break;
 	case PV_TEST_CMD_HOLD: err = do_hold(t, addr, r[R_LEN], true); break;
 	case PV_TEST_CMD_RELEASE: err = do_hold(t, addr, 0, false); break;
+	case PV_TEST_CMD_DESYNC:
+		err = mem_test_desync(t->dom.mem, gpa(addr), r[R_LEN]);
+		break;
+	case PV_TEST_CMD_FAULTS: {
+		struct mem_stats st;
+
+		mem_get_stats(t->dom.mem, &st);
+		r[R_VALUE] = (uint32_t)st.faults;
+		err = 0;
+		break;
+	}
 	default: err = -EINVAL; break;
 	}
 	r[R_STATUS] = status_of(err);

@@ -202,6 +202,8 @@ enum conv_result mem_convert(struct guest_mem *m, gpa_t g, uint64_t len,
 	s = mem_find_slot(m, g.v, len);
 	if (!s || !is_aligned(g.v, PAGE_SIZE) || !is_aligned(len, PAGE_SIZE))
 		r = CONV_INVALID;
+	else if (to == MEM_PRIVATE && s->private_fd < 0)
+		r = CONV_INVALID; /* nowhere to put private pages */
 	else if (mode == MEM_CONTENT_PRESERVE && !m->backend.in_place)
 		r = CONV_UNSUPPORTED;
 	else if (to == MEM_PRIVATE && held(m, g.v, len))
@@ -225,4 +227,56 @@ out:
 	count(m, r);
 	pthread_rwlock_unlock(&m->lock);
 	return r;
+}
+
+/* Is [gpa, gpa+len) page-aligned and in one slot without private backing? */
+static bool in_shared_only_slot(struct guest_mem *m, uint64_t gpa,
+				uint64_t len)
+{
+	struct mem_slot *s = mem_find_slot(m, gpa, len);
+
+	return s && s->private_fd < 0 && is_aligned(gpa, PAGE_SIZE) &&
+	       is_aligned(len, PAGE_SIZE);
+}
+
+enum conv_result mem_resolve_fault(struct guest_mem *m, gpa_t g, uint64_t len,
+				   enum mem_state to, bool *reasserted)
+{
+	int err;
+
+	*reasserted = false;
+	pthread_rwlock_wrlock(&m->lock);
+	m->stats.faults++;
+	if (to != MEM_PRIVATE || !in_shared_only_slot(m, g.v, len)) {
+		pthread_rwlock_unlock(&m->lock);
+		return mem_convert(m, g, len, to, MEM_CONTENT_DEFAULT);
+	}
+	/*
+	 * KVM found the range private, but the slot has no guest_memfd to
+	 * serve a private access from (only the test memory is built so).
+	 * Converting is impossible and refusing would leave the vCPU faulting
+	 * forever; the slot's one possible state is shared, so say that again
+	 * and let the guest retry. (QEMU reports such a conversion as an
+	 * error instead.)
+	 */
+	err = set_attrs(m, g.v, len, false);
+	if (!err) {
+		m->stats.faults_reasserted++;
+		*reasserted = true;
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return err ? CONV_FAILED : CONV_DONE;
+}
+
+int mem_test_desync(struct guest_mem *m, gpa_t g, uint64_t len)
+{
+	int err;
+
+	if (!m->backend.set_attributes)
+		return -EOPNOTSUPP;
+	pthread_rwlock_wrlock(&m->lock);
+	err = in_shared_only_slot(m, g.v, len) ? set_attrs(m, g.v, len, true)
+					       : -EINVAL;
+	pthread_rwlock_unlock(&m->lock);
+	return err;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../vmm/log.h"
@@ -81,6 +82,7 @@ int mem_add_slot(struct guest_mem *m, uint64_t gpa, uint64_t size,
 {
 	struct mem_slot *s;
 	uint64_t end;
+	bool shared = m->initial_shared || private_fd < 0;
 	int err;
 
 	if (m->nslots == MEM_MAX_SLOTS)
@@ -95,9 +97,9 @@ int mem_add_slot(struct guest_mem *m, uint64_t gpa, uint64_t size,
 	s->private_fd = private_fd;
 	s->shared_fd = shared_fd;
 	rangeset_init(&s->shared);
-	if (m->initial_shared && rangeset_add(&s->shared, 0, size / PAGE_SIZE))
+	if (shared && rangeset_add(&s->shared, 0, size / PAGE_SIZE))
 		return -ENOMEM;
-	err = map_slot(s, m->initial_shared);
+	err = map_slot(s, shared);
 	if (err) {
 		rangeset_free(&s->shared);
 		return err;
@@ -172,17 +174,75 @@ static uint64_t resident_bytes(uint8_t *map, uint64_t size)
 	return total * PAGE_SIZE;
 }
 
+/* cachestat(2) (Linux 6.5); Debian 12's 6.1 headers lack it. */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451 /* x86-64 */
+#endif
+struct mem_cachestat_range {
+	uint64_t off, len;
+};
+struct mem_cachestat {
+	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted,
+		nr_recently_evicted;
+};
+
+/*
+ * Pages of fd in the page cache. A guest_memfd keeps its pages there (it
+ * is a filemap of unevictable folios), so this counts what it allocated
+ * without mapping it, which a guest_memfd of a confidential VM refuses.
+ */
+static int cached_bytes(int fd, uint64_t size, uint64_t *bytes)
+{
+	struct mem_cachestat_range r = { 0, size };
+	struct mem_cachestat cs;
+
+	if (syscall(__NR_cachestat, fd, &r, &cs, 0))
+		return -errno;
+	*bytes = cs.nr_cache * PAGE_SIZE;
+	return 0;
+}
+
+/* The slot's private pages, when they live apart from its shared ones. */
+static uint64_t private_bytes(struct guest_mem *m, struct mem_slot *s)
+{
+	uint64_t bytes = 0;
+	int err;
+
+	if (m->backend.in_place || s->private_fd < 0)
+		return 0;
+	err = cached_bytes(s->private_fd, s->size, &bytes);
+	if (err && !__atomic_exchange_n(&m->footprint_err, err,
+					__ATOMIC_RELAXED)) {
+		errno = -err;
+		log_warn_errno("cachestat on a guest_memfd: the footprint "
+			       "leaves private pages out");
+	}
+	return bytes;
+}
+
 uint64_t mem_footprint(struct guest_mem *m)
 {
 	uint64_t total = 0;
 
 	/*
 	 * kvm_map maps the shared backing, which on in-place platforms is the
-	 * guest_memfd itself, so this counts every allocated page once.
+	 * guest_memfd itself, so this counts every allocated page once; with
+	 * two backings the private one is added.
 	 */
-	for (unsigned int i = 0; i < m->nslots; i++)
+	for (unsigned int i = 0; i < m->nslots; i++) {
 		total += resident_bytes(m->slot[i].kvm_map, m->slot[i].size);
+		total += private_bytes(m, &m->slot[i]);
+	}
 	return total;
+}
+
+const char *mem_footprint_method(const struct guest_mem *m)
+{
+	if (m->backend.in_place)
+		return "mincore";
+	if (__atomic_load_n(&m->footprint_err, __ATOMIC_RELAXED))
+		return "mincore,private-unmeasured";
+	return "mincore+cachestat";
 }
 
 uint64_t mem_sample_footprint(struct guest_mem *m)
@@ -216,5 +276,6 @@ void mem_get_stats(struct guest_mem *m, struct mem_stats *out)
 		__atomic_load_n(&m->stats.guard_refused, __ATOMIC_RELAXED);
 	out->footprint_peak =
 		__atomic_load_n(&m->stats.footprint_peak, __ATOMIC_RELAXED);
+
 	pthread_rwlock_unlock(&m->lock);
 }

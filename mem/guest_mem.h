@@ -6,8 +6,9 @@
  *
  * A slot has a private backing (its guest_memfd) and a shared backing
  * (the same guest_memfd on in-place platforms, a separate file where the
- * kernel cannot share guest_memfd pages). The shared backing is mapped
- * twice:
+ * kernel cannot share guest_memfd pages). A slot may also have no private
+ * backing at all (private_fd -1): its pages can only be shared; only the
+ * test memory is such a slot. The shared backing is mapped twice:
  *   kvm_map    registered with KVM as userspace_addr; always whole;
  *              touched by cvmm only before launch (mem_launch_write);
  *   host_view  what devices see; private pages are PROT_NONE here.
@@ -78,7 +79,7 @@ struct mem_backend {
 
 struct mem_slot {
 	uint64_t gpa, size;
-	int private_fd, shared_fd;
+	int private_fd, shared_fd; /* private_fd -1: can only be shared */
 	uint8_t *kvm_map, *host_view;
 	struct rangeset shared; /* slot-relative page numbers */
 };
@@ -96,6 +97,8 @@ struct mem_stats {
 	uint64_t conv_invalid, conv_retry, conv_unsupported, conv_failed;
 	uint64_t guard_refused;	     /* accessor calls refused */
 	uint64_t footprint_peak;     /* bytes, highest mem_sample_footprint() */
+	uint64_t faults;	     /* memory faults given to mem_resolve_fault */
+	uint64_t faults_reasserted;  /* ... resolved by re-asserting shared */
 };
 
 struct guest_mem {
@@ -110,6 +113,7 @@ struct guest_mem {
 	bool launched;
 	bool track_footprint; /* sample the footprint at conversions */
 	uint64_t footprint_sampled; /* now_ns() of the last sample */
+	int footprint_err;	    /* -errno if a private backing is uncounted */
 	struct mem_stats stats;
 };
 
@@ -126,7 +130,9 @@ void mem_destroy(struct guest_mem *m);
 /*
  * Add a slot at [gpa, gpa+size) (page-aligned, not overlapping another)
  * and map its shared backing twice. The fds stay owned by the caller.
- * Returns the slot index or -errno.
+ * private_fd -1 makes a slot without private backing: it starts shared
+ * whatever initial_shared says, and stays so. Returns the slot index or
+ * -errno.
  */
 int mem_add_slot(struct guest_mem *m, uint64_t gpa, uint64_t size,
 		 int private_fd, int shared_fd)
@@ -140,10 +146,34 @@ struct mem_slot *mem_find_slot(struct guest_mem *m, uint64_t gpa,
  * The one conversion path: make [gpa, gpa+len) private or shared. Only
  * pages whose state changes are touched. mode DEFAULT means the VM's.
  * Thread-safe; waits for accessors in progress, and answers RETRY when a
- * mem_hold() overlaps a range going private.
+ * mem_hold() overlaps a range going private. A slot without private
+ * backing cannot go private: INVALID.
  */
 enum conv_result mem_convert(struct guest_mem *m, gpa_t gpa, uint64_t len,
 			     enum mem_state to, enum mem_content mode);
+
+/*
+ * The memory-fault trigger: the guest accessed [gpa, gpa+len) as `to` and
+ * the platform stopped it because its attributes disagree. Normally that
+ * is a conversion request (mem_convert with the VM's mode). A private
+ * access to a slot without private backing cannot be honoured: the only
+ * state such a slot can hold (shared) is asserted to the platform again,
+ * *reasserted is set, and the answer is DONE so that the guest re-enters
+ * and reaches the shared backing.
+ */
+enum conv_result mem_resolve_fault(struct guest_mem *m, gpa_t gpa,
+				   uint64_t len, enum mem_state to,
+				   bool *reasserted);
+
+/*
+ * Test only (the test device): tell the platform that [gpa, gpa+len),
+ * wholly in a slot without private backing, is private, leaving cvmm's
+ * record (shared) and the backing alone, so that the guest's next access
+ * ends in a memory fault. Returns 0, -EINVAL (not such a slot, unaligned)
+ * or -EOPNOTSUPP (the platform keeps no attributes).
+ */
+int mem_test_desync(struct guest_mem *m, gpa_t gpa, uint64_t len)
+	__attribute__((warn_unused_result));
 
 /* State of one page (for tests and diagnostics); -EFAULT outside RAM. */
 int mem_page_state(struct guest_mem *m, gpa_t gpa, enum mem_state *state)
@@ -159,11 +189,18 @@ int mem_launch_write(struct guest_mem *m, gpa_t gpa, const void *buf,
 void mem_launch_done(struct guest_mem *m);
 
 /*
- * Bytes of guest RAM that are allocated, measured with mincore() on the
- * backings (exact for guest_memfd and memfd mappings). Pages of a private
- * backing that cannot be mapped are not visible and not counted.
+ * Bytes of guest memory that are allocated: mincore() on the mapping of
+ * each shared backing (on in-place platforms that is the guest_memfd, so
+ * this counts every page once) plus, where private pages live in a
+ * separate guest_memfd that cannot be mapped, cachestat(2) on that file
+ * (its pages are page-cache folios). Both are exact. If cachestat fails
+ * (a kernel without it), the private side is left out and
+ * mem_footprint_method() says so.
  */
 uint64_t mem_footprint(struct guest_mem *m);
+
+/* How mem_footprint() measured, for --stats ("mincore", ...). */
+const char *mem_footprint_method(const struct guest_mem *m);
 
 /*
  * mem_footprint(), also raising stats.footprint_peak. Called by the

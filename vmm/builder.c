@@ -254,13 +254,15 @@ static int write_boot_info(struct vm *vm, const struct vm_config *c,
 	return ret;
 }
 
-static int add_ram(struct vm *vm, uint64_t size)
+static int add_ram(struct vm *vm, const struct vm_config *c)
 {
-	struct x86_ram_layout l = x86_ram_layout(size);
+	struct x86_ram_layout l = x86_ram_layout(c->memory);
 	int ret = vm_add_ram(vm, 0, l.low_size);
 
 	if (!ret && l.high_size)
 		ret = vm_add_ram(vm, X86_MMIO_HOLE_END, l.high_size);
+	if (!ret && c->testdev)
+		ret = vm_add_test_mem(vm, PV_TESTMEM_GPA, PV_TESTMEM_SIZE);
 	return ret;
 }
 
@@ -317,7 +319,7 @@ static int build_machine(struct vm *vm, struct devices *d,
 			 const struct vm_config *c, const uint8_t *file,
 			 const struct kernel_image *img, const struct plan *p)
 {
-	int ret = step(add_ram(vm, c->memory), "adding guest RAM");
+	int ret = step(add_ram(vm, c), "adding guest memory");
 
 	if (!ret)
 		ret = step(load_kernel(vm, file, img), "loading the kernel");

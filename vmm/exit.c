@@ -137,6 +137,7 @@ static enum exit_action handle_memory_fault(struct exit_env *env,
 {
 	struct conv_request req;
 	enum conv_result r;
+	bool reasserted;
 
 	if (err == EHWPOISON || !exit_decode_memory_fault(run, &req)) {
 		log_err("unrecoverable memory fault at 0x%llx (%s)",
@@ -144,12 +145,14 @@ static enum exit_action handle_memory_fault(struct exit_env *env,
 			err == EHWPOISON ? "poisoned page" : "malformed exit");
 		return EXIT_STOP_FAILURE;
 	}
-	r = mem_convert(env->mem, gpa(req.gpa), req.len, req.to,
-			MEM_CONTENT_DEFAULT);
-	log_info("memory fault gpa 0x%llx size 0x%llx to %s: %s",
+	r = mem_resolve_fault(env->mem, gpa(req.gpa), req.len, req.to,
+			      &reasserted);
+	log_info("memory fault gpa 0x%llx size 0x%llx (%s access): %s%s",
 		 (unsigned long long)req.gpa, (unsigned long long)req.len,
 		 req.to == MEM_PRIVATE ? "private" : "shared",
-		 conv_result_name(r));
+		 conv_result_name(r),
+		 reasserted ? ", the slot has no private memory: "
+			      "re-asserted shared" : "");
 	if (r == CONV_RETRY) {
 		/* Host I/O holds the range; the guest faults again shortly. */
 		sched_yield();

@@ -64,12 +64,12 @@ int kvm_set_memslot(int vm_fd, unsigned int slot, uint64_t gpa,
 {
 	struct kvm_userspace_memory_region2 r = {
 		.slot = slot,
-		.flags = KVM_MEM_GUEST_MEMFD,
+		.flags = gmem_fd >= 0 ? KVM_MEM_GUEST_MEMFD : 0,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)uaddr,
 		.guest_memfd_offset = 0,
-		.guest_memfd = (uint32_t)gmem_fd,
+		.guest_memfd = gmem_fd >= 0 ? (uint32_t)gmem_fd : 0,
 	};
 
 	return kvm_ioctl_ptr(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);

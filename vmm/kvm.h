@@ -39,7 +39,10 @@ int kvm_open_system(void) __attribute__((warn_unused_result));
 int kvm_create_guest_memfd(int vm_fd, uint64_t size, uint64_t flags)
 	__attribute__((warn_unused_result));
 
-/* Bind [gpa, gpa+size) to a guest_memfd (offset 0) and userspace_addr. */
+/*
+ * Bind [gpa, gpa+size) to a guest_memfd (offset 0) and userspace_addr;
+ * gmem_fd -1 makes a plain slot of userspace_addr alone.
+ */
 int kvm_set_memslot(int vm_fd, unsigned int slot, uint64_t gpa,
 		    uint64_t size, void *uaddr, int gmem_fd)
 	__attribute__((warn_unused_result));

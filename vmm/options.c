@@ -259,7 +259,8 @@ const struct option_desc vm_options[] = {
 	  "let devices touch any shared page, not only the DMA pool",
 	  set_dma_anywhere },
 	{ "testdev", false, NULL, "bool", "false",
-	  "add the test device that lets the guest probe the guard",
+	  "add the test device and test memory that let the guest probe the "
+	  "guard and memory faults",
 	  set_testdev },
 	{ "stats", false, NULL, "bool", "false",
 	  "print timings, exits, conversions and footprint at exit",

@@ -52,10 +52,22 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 	r->initial_shared = c->initial == INITIAL_PLATFORM
 				    ? r->plat->initial_shared
 				    : c->initial == INITIAL_SHARED;
+	/*
+	 * With two backings (shared pages in a memfd, private ones in a
+	 * guest_memfd the host cannot write in Linux 7.3) contents cannot
+	 * survive a conversion, and the boot image loads only into shared RAM.
+	 */
 	if (r->mode == MEM_CONTENT_PRESERVE && !r->plat->in_place) {
 		log_err("%s: platform %s cannot preserve contents (its shared "
 			"and private pages live in different files)",
 			option_origin(c, "convert-mode", where, sizeof(where)),
+			r->plat->name);
+		return BAD_INPUT;
+	}
+	if (!r->initial_shared && !r->plat->in_place) {
+		log_err("%s: platform %s cannot start with private RAM (the "
+			"host cannot write the boot image into its guest_memfd)",
+			option_origin(c, "initial-state", where, sizeof(where)),
 			r->plat->name);
 		return BAD_INPUT;
 	}
@@ -99,6 +111,11 @@ static void describe_memory(FILE *f, const struct vm_config *c,
 			r->plat->in_place ? "" : " (private) and a memfd of ",
 			r->plat->in_place ? "" : s);
 	}
+	if (c->testdev)
+		fprintf(f, "vm: test memory: gpa 0x%llx-0x%llx, a memslot without "
+			"guest_memfd (--testdev)\n",
+			(unsigned long long)PV_TESTMEM_GPA,
+			(unsigned long long)(PV_TESTMEM_GPA + PV_TESTMEM_SIZE - 1));
 	fprintf(f, "vm: device-tree: gpa 0x%llx (a PVH module of at most %llu KiB)\n",
 		(unsigned long long)r->plan.dtb_base,
 		(unsigned long long)(r->plan.dtb_size >> 10));

@@ -39,6 +39,8 @@ static void print_memory(struct vm *vm, FILE *f)
 		(unsigned long long)fp);
 	fprintf(f, "stats: memory.footprint_peak_bytes %llu\n",
 		(unsigned long long)s.footprint_peak);
+	fprintf(f, "stats: memory.footprint_method %s\n",
+		mem_footprint_method(&vm->mem));
 	for (int d = 0; d < 2; d++)
 		for (int m = 0; m < 2; m++)
 			fprintf(f, "stats: convert.%s.%s %llu ops %llu bytes\n",
@@ -51,6 +53,9 @@ static void print_memory(struct vm *vm, FILE *f)
 		(unsigned long long)s.conv_retry,
 		(unsigned long long)s.conv_unsupported,
 		(unsigned long long)s.conv_failed);
+	fprintf(f, "stats: memory_fault.handled %llu reasserted %llu\n",
+		(unsigned long long)s.faults,
+		(unsigned long long)s.faults_reasserted);
 	fprintf(f, "stats: guard.refused %llu\n",
 		(unsigned long long)s.guard_refused);
 }

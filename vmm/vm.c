@@ -99,13 +99,10 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 	return vm->cpuid ? 0 : -ENOMEM;
 }
 
-static int shared_backing(struct vm *vm, int gmem, uint64_t size)
+static int new_memfd(uint64_t size)
 {
-	int fd;
+	int fd = memfd_create("cvmm-shared", MFD_CLOEXEC);
 
-	if (vm->plat->in_place)
-		return gmem;
-	fd = memfd_create("cvmm-shared", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size)) {
 		log_err_errno("shared backing memfd");
 		if (fd >= 0)
@@ -113,6 +110,11 @@ static int shared_backing(struct vm *vm, int gmem, uint64_t size)
 		return -ENOMEM;
 	}
 	return fd;
+}
+
+static int shared_backing(struct vm *vm, int gmem, uint64_t size)
+{
+	return vm->plat->in_place ? gmem : new_memfd(size);
 }
 
 int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
@@ -145,6 +147,23 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
 	if (!ret && vm->plat->attributes && !vm->mem.initial_shared)
 		ret = kvm_set_private(vm->vm_fd, gpa, size, true);
 	return ret;
+}
+
+int vm_add_test_mem(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	int fd = new_memfd(size), idx;
+
+	if (fd < 0)
+		return fd;
+	idx = mem_add_slot(&vm->mem, gpa, size, -1, fd);
+	if (idx < 0) {
+		close(fd);
+		return idx;
+	}
+	vm->shared_fd[idx] = fd;
+	/* KVM starts it shared too: no attributes to set. */
+	return kvm_set_memslot(vm->vm_fd, (unsigned int)idx, gpa, size,
+			       vm->mem.slot[idx].kvm_map, -1);
 }
 
 static void init_memory(struct vm *vm, enum mem_content mode,

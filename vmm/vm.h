@@ -98,6 +98,15 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
 	__attribute__((warn_unused_result));
 
+/*
+ * Add the test memory (--testdev): [gpa, gpa+size) in a memslot with a
+ * memfd as its only backing, no guest_memfd, so it can only be shared.
+ * On platforms with memory attributes the test device can make KVM think
+ * a page of it private, which produces real memory-fault exits.
+ */
+int vm_add_test_mem(struct vm *vm, uint64_t gpa, uint64_t size)
+	__attribute__((warn_unused_result));
+
 /* Create ncpus vCPUs with CPUID; vCPU 0 enters at entry with EBX = ebx. */
 int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
 		    uint32_t ebx) __attribute__((warn_unused_result));

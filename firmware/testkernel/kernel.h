@@ -73,7 +73,13 @@ void console_write(const char *s, size_t n);
 
 /* pv.c: cvmm's paravirtual devices. */
 __attribute__((noreturn)) void vm_exit(uint32_t status);
+/* Convert by hypercall where it reaches cvmm, else by the device. */
 uint32_t pv_convert(uint64_t gpa, uint64_t npages, uint32_t attrs);
+/* "VMMCALL", "VMCALL" or "the conversion device": what pv_convert uses. */
+const char *conv_trigger(void);
+extern struct conv_counts {
+	uint64_t hypercall, device;
+} conv_counts;
 uint32_t pv_footprint_pages(void);
 uint32_t pv_cpu_start(uint32_t cpu, uint32_t entry, uint32_t arg);
 uint32_t pv_test(uint32_t cmd, uint64_t addr, uint32_t len, uint32_t arg);
@@ -161,6 +167,15 @@ bool map_high_ram(void);
 void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern unsigned int checks_passed, checks_failed;
 
+/* t_mem.c: helpers for memory tests. */
+/* Fill [a, a+len) with a pattern derived from seed; check it is there. */
+void pattern_fill(uint64_t a, uint64_t len, uint32_t seed);
+bool pattern_holds(uint64_t a, uint64_t len, uint32_t seed);
+/* Was cvmm started with --testdev? */
+bool have_testdev(void);
+/* The host's FNV-1a of [a, a+len) through the test device, or ~0. */
+uint32_t host_hash(uint64_t a, uint32_t len, uint32_t *status);
+
 /* Tests. arg is what follows "NAME:" in test=NAME:ARG (or ""). */
 struct test {
 	const char *name;
@@ -183,6 +198,8 @@ void t_virtio_rng(const char *arg);
 void t_virtio_console(const char *arg);
 void t_dma_escape(const char *arg);
 void t_pool_exhaust(const char *arg);
+void t_memfault(const char *arg);
+void t_initial(const char *arg);
 
 extern volatile uint32_t ap_online;
 extern volatile uint32_t ap_apic_id[MAX_CPUS];

@@ -282,6 +282,8 @@ static const struct test tests[] = {
 	{ "virtio-console", t_virtio_console },
 	{ "dma-escape", t_dma_escape },
 	{ "pool-exhaust", t_pool_exhaust },
+	{ "memfault", t_memfault },
+	{ "initial", t_initial },
 };
 
 static void user_main(const struct hvm_start_info *si)
@@ -305,6 +307,10 @@ static void user_main(const struct hvm_start_info *si)
 		    strncmp(tests[i].name, name, nlen))
 			continue;
 		tests[i].run(arg);
+		if (conv_counts.hypercall + conv_counts.device)
+			printk("conversions: %lu by hypercall, %lu by the "
+			       "conversion device\n", conv_counts.hypercall,
+			       conv_counts.device);
 		printk("RESULT test=%s passed=%u failed=%u\n", tests[i].name,
 		       checks_passed, checks_failed);
 		vm_exit(checks_failed ? EXIT_CHECKS_FAILED : 0);

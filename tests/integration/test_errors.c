@@ -110,6 +110,26 @@ START_TEST(unavailable_platform)
 }
 END_TEST
 
+/* What two backings cannot do is refused on any host, before KVM is asked. */
+START_TEST(platform_refuses_options)
+{
+	struct run r;
+
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--platform",
+		 "sw-protected", "--convert-mode", "preserve", NULL);
+	expect_status(&r, 1);
+	expect_has(r.err, "platform sw-protected cannot preserve contents");
+	ck_assert_uint_eq(count_lines(r.err), 1);
+	run_free(&r);
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--platform",
+		 "sw-protected", "--initial-state", "private", NULL);
+	expect_status(&r, 1);
+	expect_has(r.err, "cannot start with private RAM");
+	ck_assert_uint_eq(count_lines(r.err), 1);
+	run_free(&r);
+}
+END_TEST
+
 Suite *errors_suite(void)
 {
 	Suite *s = suite_create("errors");
@@ -119,6 +139,7 @@ Suite *errors_suite(void)
 	tcase_add_test(tc, bad_kernels);
 	tcase_add_test(tc, bad_options);
 	tcase_add_test(tc, unavailable_platform);
+	tcase_add_test(tc, platform_refuses_options);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,8 +17,9 @@ series=7.3               # kernel series to fetch
 suite_suffix=-backports  # appended to the next Debian release's codename
 next_release=trixie
 
-# --- (d) cache check: the stamp records the fragment's and this script's sha256 ---
-want_stamp=$(sha256sum "$frag" "${BASH_SOURCE[0]}" | awk '{print $1}')
+# --- (d) cache check: the stamp records the series and the fragment's sha256, so the
+# kernel is rebuilt when (and only when) the fragment changes ---
+want_stamp="$series $(sha256sum < "$frag" | awk '{print $1}')"
 if [[ -f $out/bzImage && -f $out/bzImage.stamp ]] && [[ "$(cat "$out/bzImage.stamp")" == "$want_stamp" ]]; then
   echo "build-kernel: $out/bzImage is up to date"
   exit 0

@@ -174,6 +174,13 @@ START_TEST(test_device_guard)
 	pv_io(&test_dev_ops, &t, 0x10, true, PV_TEST_CMD_RELEASE, 0);
 	ck_assert_int_eq(mem_convert(&m, gpa(0x5000), 0x1000, MEM_PRIVATE, 0),
 			 CONV_DONE);
+	/* No memory attributes here: DESYNC is not possible, FAULTS is 0. */
+	pv_io(&test_dev_ops, &t, 0x10, true, PV_TEST_CMD_DESYNC, 0);
+	ck_assert_uint_eq(pv_io(&test_dev_ops, &t, 0x10, false, 0, 0),
+			  PV_EOPNOTSUPP);
+	pv_io(&test_dev_ops, &t, 0x10, true, PV_TEST_CMD_FAULTS, 0);
+	ck_assert_uint_eq(pv_io(&test_dev_ops, &t, 0x10, false, 0, 0), PV_OK);
+	ck_assert_uint_eq(pv_io(&test_dev_ops, &t, 0x14, false, 0, 0), 0);
 	test_dev_destroy(&t);
 }
 END_TEST

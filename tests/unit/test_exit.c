@@ -230,6 +230,35 @@ START_TEST(memory_fault_converts)
 }
 END_TEST
 
+/*
+ * A private access to a slot without private backing (the test memory):
+ * the only state it can hold is asserted again and the guest re-enters.
+ */
+START_TEST(memory_fault_in_shared_only_slot)
+{
+	struct exit_outcome out;
+	struct mem_stats st;
+	enum mem_state state;
+	int tfd = memfd_create("exit-test-mem", MFD_CLOEXEC);
+
+	ck_assert_int_eq(ftruncate(tfd, 0x10000), 0);
+	ck_assert_int_eq(mem_add_slot(&m, 0xe0000000, 0x10000, -1, tfd), 1);
+	memory_fault(KVM_MEMORY_EXIT_FLAG_PRIVATE, 0xe0001000, 0x1000);
+	ck_assert_int_eq(handle(-1, EFAULT, &out), EXIT_RESUME);
+	ck_assert_int_eq(out.kind, EXIT_MEMORY_FAULT);
+	ck_assert_int_eq(mem_page_state(&m, gpa(0xe0001000), &state), 0);
+	ck_assert_int_eq(state, MEM_SHARED);
+	mem_get_stats(&m, &st);
+	ck_assert_uint_eq(st.faults_reasserted, 1);
+	/* An explicit request to make it private is refused. */
+	hypercall(KVM_HC_MAP_GPA_RANGE, 0xe0001000, 1,
+		  KVM_MAP_GPA_RANGE_ENCRYPTED);
+	ck_assert_int_eq(handle(0, 0, &out), EXIT_RESUME);
+	ck_assert_uint_eq(run->hypercall.ret, EINVAL);
+	close(tfd);
+}
+END_TEST
+
 START_TEST(memory_fault_unresolvable)
 {
 	struct exit_outcome out;
@@ -284,6 +313,7 @@ Suite *exit_suite(void)
 	tcase_add_test(tc, map_gpa_range_hypercall);
 	tcase_add_test(tc, map_gpa_range_errors);
 	tcase_add_test(tc, memory_fault_converts);
+	tcase_add_test(tc, memory_fault_in_shared_only_slot);
 	tcase_add_test(tc, memory_fault_unresolvable);
 	tcase_add_test(tc, guest_endings);
 	suite_add_tcase(s, tc);

@@ -293,6 +293,96 @@ START_TEST(backend_failure_rolls_back)
 }
 END_TEST
 
+/* The private side is a separate file: its pages count too (cachestat). */
+START_TEST(dual_footprint_counts_private_pages)
+{
+	uint64_t base = 0x100000;
+	char page[PAGE_SIZE];
+
+	memset(page, 0x5a, sizeof(page));
+	ck_assert_int_eq(mem_convert(&m, gpa(base), 4 * PAGE_SIZE, MEM_PRIVATE,
+				     MEM_CONTENT_DEFAULT), CONV_DONE);
+	/* The guest touching private pages allocates them in the guest_memfd. */
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pwrite(fd_a, page, sizeof(page),
+					(off_t)(i * PAGE_SIZE)), PAGE_SIZE);
+	mem_footprint(&m);
+	if (strcmp(mem_footprint_method(&m), "mincore+cachestat")) {
+		/* A host kernel without cachestat (before 6.5): nothing to test. */
+		ck_assert_str_eq(mem_footprint_method(&m),
+				 "mincore,private-unmeasured");
+		return;
+	}
+	ck_assert_uint_eq(mem_footprint(&m), 4 * PAGE_SIZE);
+	fill(base + 4 * PAGE_SIZE, PAGE_SIZE, 1); /* a shared page */
+	ck_assert_uint_eq(mem_footprint(&m), 5 * PAGE_SIZE);
+	/* Going shared frees the private copy; nothing is held twice. */
+	ck_assert_int_eq(mem_convert(&m, gpa(base), 4 * PAGE_SIZE, MEM_SHARED,
+				     MEM_CONTENT_DEFAULT), CONV_DONE);
+	ck_assert_uint_eq(mem_footprint(&m), PAGE_SIZE);
+}
+END_TEST
+
+/* A slot without private backing: the test memory. */
+START_TEST(shared_only_slot)
+{
+	uint64_t base = 0x800000;
+	enum mem_state state;
+	struct mem_stats st;
+	bool again;
+	int fd = new_memfd();
+
+	ck_assert_int_eq(mem_add_slot(&m, base, SLOT_SIZE, -1, fd), 1);
+	ck_assert_int_eq(mem_page_state(&m, gpa(base), &state), 0);
+	ck_assert_int_eq(state, MEM_SHARED);
+	ck_assert_int_eq(mem_convert(&m, gpa(base), PAGE_SIZE, MEM_PRIVATE,
+				     MEM_CONTENT_DEFAULT), CONV_INVALID);
+	ck_assert_int_eq(mem_convert(&m, gpa(base), PAGE_SIZE, MEM_SHARED,
+				     MEM_CONTENT_DEFAULT), CONV_DONE);
+	/* The test device makes KVM disagree; RAM cannot be desynced. */
+	ck_assert_int_eq(mem_test_desync(&m, gpa(base + PAGE_SIZE), PAGE_SIZE),
+			 0);
+	ck_assert(attrs.private);
+	ck_assert_uint_eq(attrs.gpa, base + PAGE_SIZE);
+	ck_assert_int_eq(mem_test_desync(&m, gpa(0x100000), PAGE_SIZE), -EINVAL);
+	ck_assert_int_eq(mem_test_desync(&m, gpa(base + 1), PAGE_SIZE), -EINVAL);
+	/* A private access there is answered by re-asserting shared. */
+	ck_assert_int_eq(mem_resolve_fault(&m, gpa(base + PAGE_SIZE), PAGE_SIZE,
+					   MEM_PRIVATE, &again), CONV_DONE);
+	ck_assert(again);
+	ck_assert(!attrs.private);
+	ck_assert_int_eq(mem_page_state(&m, gpa(base + PAGE_SIZE), &state), 0);
+	ck_assert_int_eq(state, MEM_SHARED);
+	/* In RAM a fault is a conversion, as before. */
+	ck_assert_int_eq(mem_resolve_fault(&m, gpa(0x100000), PAGE_SIZE,
+					   MEM_PRIVATE, &again), CONV_DONE);
+	ck_assert(!again);
+	ck_assert_int_eq(mem_page_state(&m, gpa(0x100000), &state), 0);
+	ck_assert_int_eq(state, MEM_PRIVATE);
+	mem_get_stats(&m, &st);
+	ck_assert_uint_eq(st.faults, 2);
+	ck_assert_uint_eq(st.faults_reasserted, 1);
+	close(fd); /* the mappings keep it; teardown unmaps */
+}
+END_TEST
+
+/* Without memory attributes (soft) nothing can disagree: no desync. */
+START_TEST(desync_needs_attributes)
+{
+	int fd = new_memfd();
+	enum mem_state state;
+
+	/* Starts shared even though this VM's RAM starts private. */
+	ck_assert_int_eq(mem_add_slot(&m, 0x800000, SLOT_SIZE, -1, fd), 1);
+	ck_assert_int_eq(mem_page_state(&m, gpa(0x800000), &state), 0);
+	ck_assert_int_eq(state, MEM_SHARED);
+	ck_assert_int_eq(mem_test_desync(&m, gpa(0x800000), PAGE_SIZE),
+			 -EOPNOTSUPP);
+	ck_assert_str_eq(mem_footprint_method(&m), "mincore");
+	close(fd);
+}
+END_TEST
+
 START_TEST(decode_map_gpa_arguments)
 {
 	struct conv_request r;
@@ -326,10 +416,13 @@ Suite *guest_mem_suite(void)
 	tcase_add_test(tc, invalid_requests);
 	tcase_add_test(tc, hold_blocks_private);
 	tcase_add_test(tc, stats_count_bytes);
+	tcase_add_test(tc, desync_needs_attributes);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(dual, setup_dual, teardown);
 	tcase_add_test(dual, dual_backing_frees_the_side_left);
 	tcase_add_test(dual, backend_failure_rolls_back);
+	tcase_add_test(dual, dual_footprint_counts_private_pages);
+	tcase_add_test(dual, shared_only_slot);
 	suite_add_tcase(s, dual);
 	tcase_add_test(plain, decode_map_gpa_arguments);
 	suite_add_tcase(s, plain);
