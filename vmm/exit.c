@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -188,6 +189,23 @@ static enum exit_action handle_system_event(struct kvm_run *run,
 	return EXIT_STOP_GUEST;
 }
 
+/* KVM says why in up to 16 words (for delivery errors: what it was doing). */
+static void log_internal_error(const struct kvm_run *run)
+{
+	char words[16 * 20 + 1] = "";
+	uint32_t n = run->internal.ndata;
+	size_t used = 0;
+
+	if (n > 16)
+		n = 16;
+	for (uint32_t i = 0; i < n && used < sizeof(words); i++)
+		used += (size_t)snprintf(words + used, sizeof(words) - used,
+					 " 0x%llx",
+					 (unsigned long long)run->internal.data[i]);
+	log_err("KVM internal error, suberror %u%s%s", run->internal.suberror,
+		n ? ", data:" : "", words);
+}
+
 enum exit_action exit_handle(struct exit_env *env, struct kvm_run *run,
 			     int ret, int err, struct exit_outcome *out)
 {
@@ -207,8 +225,7 @@ enum exit_action exit_handle(struct exit_env *env, struct kvm_run *run,
 		out->status = STATUS_GUEST_CRASH;
 		return EXIT_STOP_GUEST;
 	case EXIT_INTERNAL_ERROR:
-		log_err("KVM internal error, suberror %u",
-			run->internal.suberror);
+		log_internal_error(run);
 		return EXIT_STOP_FAILURE;
 	case EXIT_FAIL_ENTRY:
 		log_err("vCPU entry failed, hardware reason 0x%llx",

@@ -117,6 +117,7 @@ bool bounce_contains(uint64_t addr, uint64_t len);
 /* irq.c: device interrupts, counted per slot. */
 #define IRQ_VECTORS 8
 extern volatile uint32_t irq_count[IRQ_VECTORS];
+extern volatile uint32_t irq_spurious, irq_unexpected;
 void irq_route(uint32_t gsi, uint32_t slot);
 void irq_enable(void);
 
@@ -189,6 +190,7 @@ void t_fault(const char *arg);
 void t_unclaimed(const char *arg);
 void t_reset(const char *arg);
 void t_triple(const char *arg);
+void t_irq(const char *arg);
 void t_convert(const char *arg);
 void t_convert_bad(const char *arg);
 void t_guard(const char *arg);

@@ -273,6 +273,7 @@ static const struct test tests[] = {
 	{ "unclaimed", t_unclaimed },
 	{ "reset", t_reset },
 	{ "triple-fault", t_triple },
+	{ "irq", t_irq },
 	{ "convert", t_convert },
 	{ "convert-bad", t_convert_bad },
 	{ "guard", t_guard },

@@ -108,6 +108,10 @@ START_TEST(unclaimed_io_goes_on)
 	expect_has(r.err, "unclaimed pio read at 0x3e0");
 	expect_has(r.err, "unclaimed mmio write at 0xfe000000");
 	run_free(&r);
+	run_test(&r, "irq", NULL);
+	expect_status(&r, 0);
+	expect_has(r.out, "PASS no interrupt while none is routed");
+	run_free(&r);
 }
 END_TEST
 
