@@ -349,6 +349,7 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 	int sys_fd, ret;
 
 	vm_init(vm);
+	vm_block_signals();
 	if (!d || vm_on_destroy(vm, free_devices, d)) {
 		free(d);
 		return CVMM_EXIT_FAILURE;

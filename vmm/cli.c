@@ -34,6 +34,27 @@ static void build_longopts(struct option *lo)
 	lo[i] = (struct option){ 0 };
 }
 
+/* Name the problem with an option getopt refused, precisely. */
+static enum cli_result bad_option(const char *arg, int opt, char *err,
+				  size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char name[64];
+
+	if (optopt && optopt < 0x80) /* a short option, maybe in a group */
+		snprintf(err, errlen, "-%c: %s", optopt,
+			 opt == '?' ? "unknown option" : "a value is needed");
+	else if (opt == '?' && eq && eq - arg > 2 && (size_t)(eq - arg) < sizeof(name)) {
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - arg - 2), arg + 2);
+		snprintf(err, errlen, "%s: %s", arg,
+			 option_find(name) ? "this option takes no value"
+					   : "unknown option");
+	} else
+		snprintf(err, errlen, "%s: %s", arg,
+			 opt == '?' ? "unknown option" : "a value is needed");
+	return CLI_ERROR;
+}
+
 /* First pass: collect options without applying them. */
 static enum cli_result collect(int argc, char **argv, struct arg *args,
 			       size_t *nargs, const char **config,
@@ -48,12 +69,8 @@ static enum cli_result collect(int argc, char **argv, struct arg *args,
 	while ((opt = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
 		if (opt == OPT_HELP)
 			return CLI_HELP;
-		if (opt == '?' || opt == ':') {
-			snprintf(err, errlen, "%s: %s", argv[optind - 1],
-				 opt == '?' ? "unknown option"
-					    : "a value is needed");
-			return CLI_ERROR;
-		}
+		if (opt == '?' || opt == ':')
+			return bad_option(argv[optind - 1], opt, err, errlen);
 		if (opt == OPT_CONFIG)
 			*config = optarg;
 		else if (opt == OPT_DRY_RUN)

@@ -21,6 +21,7 @@ struct file_ctx {
 	size_t errlen;
 	const struct option_desc *last; /* the previous key's option */
 	int seen[CONFIG_MAX_OPTIONS];	/* line where each option was set */
+	char cmdline[4200];		/* cmdline and its continuations */
 };
 
 static int fail(struct file_ctx *x, const char *fmt, ...)
@@ -70,26 +71,30 @@ static const char *unquote(const char *v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * An indented line continues cmdline: joined into x->cmdline, which goes
+ * into the config once the whole file is read.
+ */
 static int continue_cmdline(struct file_ctx *x, const char *value)
 {
-	struct vm_config *c = x->c;
-	char joined[4200], *end;
+	size_t used = strlen(x->cmdline);
+	char *end;
 	int n;
 
 	if (!x->last || strcmp(x->last->name, "cmdline"))
 		return fail(x, "only cmdline may continue on an indented line");
-	n = snprintf(joined, sizeof(joined), "%s %s", c->cmdline, value);
-	if (n < 0 || (size_t)n >= sizeof(joined))
-		return fail(x, "cmdline: too long");
+	n = snprintf(x->cmdline + used, sizeof(x->cmdline) - used, " %s", value);
+	if (n < 0 || (size_t)n >= sizeof(x->cmdline) - used)
+		return fail(x, "cmdline: longer than %zu bytes",
+			    sizeof(x->cmdline) - 1);
 	/* inih leaves inline comments on continuation lines: drop them too. */
-	for (end = joined + strlen(c->cmdline) + 1; *end; end++)
+	for (end = x->cmdline + used + 1; *end; end++)
 		if (*end == ';' && (end[-1] == ' ' || end[-1] == '\t'))
 			break;
-	while (end > joined && (end[-1] == ' ' || end[-1] == '\t'))
+	while (end > x->cmdline && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	*end = 0;
-	c->cmdline = config_strndup(c, joined, strlen(joined));
-	return c->cmdline ? 1 : fail(x, "cmdline: too long");
+	return 1;
 }
 
 static int on_key(void *user, const char *section, const char *name,
@@ -123,6 +128,8 @@ static int on_key(void *user, const char *section, const char *name,
 	option_set_origin(x->c, o, x->path, x->line);
 	x->seen[i] = x->line;
 	x->last = o;
+	if (o == option_find("cmdline"))
+		snprintf(x->cmdline, sizeof(x->cmdline), "%s", x->c->cmdline);
 	return 1;
 }
 
@@ -142,9 +149,20 @@ int config_load_file(struct vm_config *c, const char *path, char *err,
 		return -EINVAL;
 	}
 	ret = ini_parse_stream(read_line, &x, on_key, &x);
+	if (!x.failed && ferror(x.f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		x.failed = true;
+	}
 	fclose(x.f);
 	if (x.failed)
 		return -EINVAL;
+	/* A continued cmdline becomes the config's only now: one copy. */
+	if (x.seen[option_find("cmdline") - vm_options] &&
+	    strcmp(x.cmdline, c->cmdline) &&
+	    !(c->cmdline = config_strndup(c, x.cmdline, strlen(x.cmdline)))) {
+		snprintf(err, errlen, "%s: cmdline: too long", path);
+		return -EINVAL;
+	}
 	if (ret) {
 		snprintf(err, errlen, "%s:%d: expected [vm] or key = value",
 			 path, ret);

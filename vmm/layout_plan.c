@@ -43,7 +43,16 @@ int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 	char a[32], b[32];
 
 	plan_virtio(c, p);
-	p->dtb_base = align_up(kernel_end, PAGE_SIZE);
+	/* After the kernel, and never below 1 MiB: boot info lives there. */
+	p->dtb_base = align_up(kernel_end > X86_HIGH_START ? kernel_end
+							  : X86_HIGH_START,
+			       PAGE_SIZE);
+	if (p->dtb_base + X86_FDT_MAX > X86_MMIO_HOLE_START) {
+		snprintf(err, errlen, "the kernel ends at 0x%llx, but the "
+			 "device tree that follows it must lie below 3 GiB",
+			 (unsigned long long)kernel_end);
+		return -E2BIG;
+	}
 	p->dtb_size = X86_FDT_MAX;
 	p->pool_size = p->nvirtio ? c->dma_pool : 0;
 	/* 2 MiB aligned when it can be: conversions of whole huge pages. */

@@ -8,7 +8,8 @@
 
 #include <stdbool.h>
 
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* LOG_QUIET prints nothing (unit tests of error paths use it). */
+enum log_level { LOG_QUIET = -1, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_level;
 

@@ -39,11 +39,10 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	errno = 0;
 	/* Decimal or 0x-hex; never octal, so "010M" is ten mebibytes. */
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		v = strtoull(s + 2, &end, 16);
-	else
-		v = strtoull(s, &end, 10);
-	if (end == s || (s[0] == '0' && end == s + 2))
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	v = hex ? strtoull(s + 2, &end, 16) : strtoull(s, &end, 10);
+	if (end == s || (hex && end == s + 2)) /* no digits, or a bare "0x" */
 		return -EINVAL;
 	if (errno == ERANGE)
 		return -ERANGE;

@@ -123,7 +123,11 @@ static void *vcpu_main(void *arg)
 		vm->t_first_run = now_ns();
 	while (!vm_stopping(vm)) {
 		struct exit_outcome out;
-		int ret = ioctl(v->fd, KVM_RUN, 0);
+		int ret;
+
+		/* A KVM_RUN failure leaves exit_reason as it was: never stale. */
+		v->run->exit_reason = KVM_EXIT_UNKNOWN;
+		ret = ioctl(v->fd, KVM_RUN, 0);
 		enum exit_action a =
 			exit_handle(&env, v->run, ret, ret < 0 ? errno : 0, &out);
 
@@ -216,20 +220,32 @@ static void wait_loop(struct vm *vm, int sig_fd)
 	}
 }
 
-int vm_run(struct vm *vm)
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
+void vm_block_signals(void)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
-	sigset_t block, old;
-	int sig_fd, ret;
+	sigset_t block;
 
 	sigaction(SIG_KICK, &sa, NULL);
-	sigemptyset(&block);
+	stop_signals(&block);
 	sigaddset(&block, SIG_KICK);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	sigdelset(&block, SIG_KICK);
-	sig_fd = signalfd(-1, &block, SFD_CLOEXEC);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+}
+
+int vm_run(struct vm *vm)
+{
+	sigset_t stop;
+	int sig_fd, ret;
+
+	/* Already blocked by the builder; read through a signalfd here. */
+	stop_signals(&stop);
+	sig_fd = signalfd(-1, &stop, SFD_CLOEXEC);
 	if (sig_fd < 0) {
 		log_err_errno("signalfd");
 		return STATUS_FAILURE;
@@ -252,6 +268,5 @@ int vm_run(struct vm *vm)
 			pthread_join(vm->vcpu[i].thread, NULL);
 	vm->t_end = now_ns();
 	close(sig_fd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return vm->exit_status;
 }

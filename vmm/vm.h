@@ -139,6 +139,14 @@ void vm_set_input(struct vm *vm, int fd,
 		  void *opaque);
 
 /*
+ * Block SIGINT, SIGTERM and the vCPU kick signal in the calling thread, so
+ * every thread created after it (vCPUs, devices) inherits the mask and the
+ * stop signals reach vm_run's signalfd, never a thread's default action.
+ * The builder calls it before creating any thread.
+ */
+void vm_block_signals(void);
+
+/*
  * Start all vCPU threads and wait until the VM stops (guest exit, failure,
  * SIGINT/SIGTERM, or input ending with Ctrl-A x). Returns the exit status.
  */

@@ -11,17 +11,20 @@
 #include "../../vmm/log.h"
 #include "virtio.h"
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 static void close_fds(struct virtio_dev *d)
 {
 	for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		if (d->kick_efd[q] >= 0)
-			close(d->kick_efd[q]);
-	if (d->irq_efd >= 0)
-		close(d->irq_efd);
-	if (d->extra_efd >= 0)
-		close(d->extra_efd);
-	if (d->stop_efd >= 0)
-		close(d->stop_efd);
+		close_fd(&d->kick_efd[q]);
+	close_fd(&d->irq_efd);
+	close_fd(&d->extra_efd);
+	close_fd(&d->stop_efd);
 }
 
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
@@ -49,6 +52,7 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		return 0;
 fail:
 	close_fds(d);
+	d->ops = NULL; /* not a device: nothing for destroy to undo */
 	return -errno;
 }
 
@@ -103,9 +107,13 @@ static void refuse(struct virtio_dev *d, struct virtq *q,
 		log_warn("%s: refused a request: %s (further ones are counted)",
 			 d->name, vq_error_name(e));
 	d->warned = true;
-	/* Consumed with nothing written: the driver sees it failed. */
+	/* Consumed with nothing written: the driver sees it failed, and is
+	 * told so like any completion (else an interrupt-driven driver waits
+	 * forever for it). */
 	if (vq_push(&d->dom, q, c->head, 0))
 		broken(d, q);
+	else if (vq_should_interrupt(&d->dom, q))
+		interrupt(d, VIRTIO_MMIO_INT_VRING);
 }
 
 int virtio_next(struct virtio_dev *d, unsigned int qi, struct vq_chain *c)

@@ -191,6 +191,7 @@ void t_unclaimed(const char *arg);
 void t_reset(const char *arg);
 void t_triple(const char *arg);
 void t_irq(const char *arg);
+void t_idle(const char *arg);
 void t_convert(const char *arg);
 void t_convert_bad(const char *arg);
 void t_guard(const char *arg);

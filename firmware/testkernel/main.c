@@ -274,6 +274,7 @@ static const struct test tests[] = {
 	{ "reset", t_reset },
 	{ "triple-fault", t_triple },
 	{ "irq", t_irq },
+	{ "idle", t_idle },
 	{ "convert", t_convert },
 	{ "convert-bad", t_convert_bad },
 	{ "guard", t_guard },

@@ -166,3 +166,12 @@ void t_irq(const char *arg)
 	      "no interrupt while none is routed (%u device, %u other, "
 	      "%u spurious)", total, irq_unexpected, irq_spurious);
 }
+
+/* Runs until cvmm is stopped from outside (signal tests). */
+void t_idle(const char *arg)
+{
+	(void)arg;
+	printk("idling until stopped\n");
+	for (;;)
+		cpu_relax();
+}

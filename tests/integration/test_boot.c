@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* Booting the test kernel: console, exit statuses, RAM, CPUs, endings. */
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 #include "harness.h"
 
@@ -174,6 +182,45 @@ START_TEST(strace_shows_guest_memfd)
 }
 END_TEST
 
+/* SIGTERM stops the VM cleanly even with device threads: status 143. */
+START_TEST(sigterm_stops_cleanly)
+{
+	const char *argv[] = { cvmm_path(), "run", "--kernel", testkernel_path(),
+			       "--cmdline", "test=idle", "--rng", "--console",
+			       "virtio", "--stats", NULL };
+	char out_path[] = "/tmp/cvmm-sig-XXXXXX";
+	posix_spawn_file_actions_t fa;
+	int fd = mkstemp(out_path), status;
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	char buf[4096] = "";
+	pid_t pid;
+
+	ck_assert_int_ge(fd, 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, fd, 2);
+	ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)argv,
+				     environ), 0);
+	/* Wait for the guest to be running, then stop the whole process. */
+	for (int i = 0; i < 500 && !strstr(buf, "idling"); i++) {
+		nanosleep(&tick, NULL);
+		ck_assert_int_ge(pread(fd, buf, sizeof(buf) - 1, 0), 0);
+	}
+	expect_has(buf, "idling until stopped");
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 143,
+		      "status 0x%x", status);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_ge(pread(fd, buf, sizeof(buf) - 1, 0), 0);
+	expect_has(buf, "signal 15: stopping the VM");
+	expect_has(buf, "stats: exits.total");
+	close(fd);
+	unlink(out_path);
+}
+END_TEST
+
 Suite *boot_suite(void)
 {
 	Suite *s = suite_create("boot");
@@ -190,6 +237,7 @@ Suite *boot_suite(void)
 	tcase_add_test(tc, caps_table);
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, strace_shows_guest_memfd);
+	tcase_add_test(tc, sigterm_stops_cleanly);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -78,6 +78,8 @@ START_TEST(errors_name_the_option)
 		{ { "--bogus" }, "--bogus: unknown option" },
 		{ { "--memory" }, "--memory: a value is needed" },
 		{ { "stray" }, "stray: unexpected argument" },
+		{ { "--rng=true" }, "--rng=true: this option takes no value" },
+		{ { "-xy" }, "-x: unknown option" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

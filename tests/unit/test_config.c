@@ -130,6 +130,26 @@ START_TEST(missing_kernel_and_unreadable)
 	line[sizeof(line) - 2] = '\n';
 	line[sizeof(line) - 1] = 0;
 	expect_error(line, 2, "line longer than");
+	/* A directory is not a file: an error, not an empty config. */
+	config_defaults(&c);
+	ck_assert_int_ne(config_load_file(&c, "/tmp", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "/tmp: cannot read"));
+}
+END_TEST
+
+/* A long cmdline over many lines: one copy, up to the full length. */
+START_TEST(many_continuation_lines)
+{
+	static char text[8192];
+	size_t n = (size_t)snprintf(text, sizeof(text),
+				    "[vm]\nkernel = k\ncmdline = start\n");
+
+	for (int i = 0; i < 30; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "  %0120d\n", i);
+	ck_assert_int_eq(load(text), 0);
+	ck_assert_uint_eq(strlen(c.cmdline), 5 + 30 * 121);
+	ck_assert_uint_lt(c.strings_used, 8000);
 }
 END_TEST
 
@@ -172,6 +192,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, long_cmdline_continues);
 	tcase_add_test(tc, errors_name_file_line_key);
 	tcase_add_test(tc, missing_kernel_and_unreadable);
+	tcase_add_test(tc, many_continuation_lines);
 	tcase_add_test(tc, command_line_overrides);
 	suite_add_tcase(s, tc);
 	return s;

@@ -92,6 +92,10 @@ START_TEST(layout_plan)
 	c.memory = 8ULL << 30;
 	ck_assert_int_eq(plan_layout(&c, 0x200000, &p, err, sizeof(err)), 0);
 	ck_assert_uint_eq(p.pool_base + p.pool_size, 3ULL << 30);
+	/* A kernel below 1 MiB: the device tree still goes above boot info. */
+	c.memory = 64 << 20;
+	ck_assert_int_eq(plan_layout(&c, 0x5000, &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.dtb_base, 0x100000);
 	/* A kernel that leaves no room for the pool is refused. */
 	c.memory = 8 << 20;
 	ck_assert_int_eq(plan_layout(&c, 6 << 20, &p, err, sizeof(err)), -E2BIG);

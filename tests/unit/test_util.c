@@ -20,6 +20,10 @@ START_TEST(sizes)
 	ck_assert_uint_eq(v, 1ULL << 40);
 	ck_assert_int_eq(parse_size("0x1000", &v), 0);
 	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(parse_size("01G", &v), 0);
+	ck_assert_uint_eq(v, 1ULL << 30);
+	ck_assert_int_eq(parse_size("08M", &v), 0);
+	ck_assert_uint_eq(v, 8ULL << 20);
 	ck_assert_int_eq(parse_size("010M", &v), 0); /* decimal, not octal */
 	ck_assert_uint_eq(v, 10ULL << 20);
 	ck_assert_int_eq(parse_size("", &v), -EINVAL);

@@ -352,6 +352,28 @@ START_TEST(blk_bad_chain_then_good)
 }
 END_TEST
 
+/* A refused request interrupts like any completion (EVENT_IDX too). */
+START_TEST(blk_bad_chain_interrupts)
+{
+	uint64_t before, v;
+	uint32_t id, len;
+
+	vqdrv_setup(&blk.dev, ~0ULL, 0, &drv);
+	vqdrv_used_event(&drv, 0); /* interrupt me at the next completion */
+	before = blk.dev.stats.interrupts;
+	vqdrv_desc(&drv, 0, 0x1000, 16, VIRTQ_DESC_F_NEXT, 1);
+	vqdrv_desc(&drv, 1, BUF, 1, VIRTQ_DESC_F_WRITE, 0);
+	vqdrv_publish(&drv, 0);
+	virtio_kick(&blk.dev, 0);
+	ck_assert_int_eq(vqdrv_used(&drv, &id, &len), 1);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_uint_eq(blk.dev.stats.interrupts, before + 1);
+	ck_assert_int_eq(read(blk.dev.irq_efd, &v, sizeof(v)), sizeof(v));
+	ck_assert_uint_eq(vqdrv_reg_read(&blk.dev, VIRTIO_MMIO_INTERRUPT_STATUS) &
+			  VIRTIO_MMIO_INT_VRING, VIRTIO_MMIO_INT_VRING);
+}
+END_TEST
+
 Suite *virtio_suite(void)
 {
 	Suite *s = suite_create("virtio");
@@ -371,6 +393,7 @@ Suite *virtio_suite(void)
 	tcase_add_test(blkc, blk_read_write_flush_id);
 	tcase_add_test(blkc, blk_discard_and_readonly);
 	tcase_add_test(blkc, blk_bad_chain_then_good);
+	tcase_add_test(blkc, blk_bad_chain_interrupts);
 	suite_add_tcase(s, blkc);
 	return s;
 }
