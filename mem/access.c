@@ -87,6 +87,38 @@ int mem_check(struct mem_domain *d, gpa_t g, uint64_t len)
 	return err;
 }
 
+static int access16(struct mem_domain *d, gpa_t g, uint16_t *v, bool write)
+{
+	uint8_t *hva;
+	int err;
+
+	if (g.v & 1)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&d->mem->lock);
+	err = check(d, g.v, sizeof(*v), &hva);
+	if (!err) {
+		/* The host view is 2-aligned where the gpa is (page offsets). */
+		uint16_t *p = (uint16_t *)(void *)hva;
+
+		if (write)
+			__atomic_store_n(p, *v, __ATOMIC_RELAXED);
+		else
+			*v = __atomic_load_n(p, __ATOMIC_RELAXED);
+	}
+	pthread_rwlock_unlock(&d->mem->lock);
+	return err;
+}
+
+int mem_load16(struct mem_domain *d, gpa_t g, uint16_t *v)
+{
+	return access16(d, g, v, false);
+}
+
+int mem_store16(struct mem_domain *d, gpa_t g, uint16_t v)
+{
+	return access16(d, g, &v, true);
+}
+
 int mem_read(struct mem_domain *d, gpa_t g, void *buf, size_t len)
 {
 	return copy(d, g, buf, len, false);

@@ -48,6 +48,18 @@ int mem_write(struct mem_domain *d, gpa_t gpa, const void *buf, size_t len)
 int mem_check(struct mem_domain *d, gpa_t gpa, uint64_t len)
 	__attribute__((warn_unused_result));
 
+/*
+ * One naturally aligned 16-bit field, read or written with a single
+ * access, with the same checks. For fields the guest changes while the
+ * host reads them (ring indexes): memcpy may split a 2-byte copy into
+ * byte accesses and return a mix of old and new bytes. -EINVAL if gpa is
+ * not 2-aligned.
+ */
+int mem_load16(struct mem_domain *d, gpa_t gpa, uint16_t *v)
+	__attribute__((warn_unused_result));
+int mem_store16(struct mem_domain *d, gpa_t gpa, uint16_t v)
+	__attribute__((warn_unused_result));
+
 #define mem_read_obj(d, g, objp) mem_read((d), (g), (objp), sizeof(*(objp)))
 #define mem_write_obj(d, g, objp) mem_write((d), (g), (objp), sizeof(*(objp)))
 

@@ -71,6 +71,7 @@ struct virtio_dev {
 
 	struct virtio_stats stats;
 	bool warned; /* the first bad chain is logged, later ones counted */
+	bool polling; /* the thread is busy-polling: no kicks wanted */
 };
 
 /*

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../../vmm/log.h"
 #include "../../vmm/util.h"
 #include "virtio.h"
 
@@ -52,10 +53,14 @@ bool vq_valid(struct mem_domain *d, const struct virtq *q)
 	       !mem_check(d, gpa(q->used), 6 + 8 * n);
 }
 
+/*
+ * Ring indexes and event fields change under us: one 16-bit access each
+ * (vq_valid() made the rings aligned), never a memcpy that could tear.
+ */
 static int read16(struct mem_domain *d, uint64_t addr, uint16_t *v)
 {
 	uint16_t le;
-	int err = mem_read_obj(d, gpa(addr), &le);
+	int err = mem_load16(d, gpa(addr), &le);
 
 	*v = le16toh(le);
 	return err;
@@ -63,9 +68,14 @@ static int read16(struct mem_domain *d, uint64_t addr, uint16_t *v)
 
 static int write16(struct mem_domain *d, uint64_t addr, uint16_t v)
 {
-	uint16_t le = htole16(v);
+	return mem_store16(d, gpa(addr), htole16(v));
+}
 
-	return mem_write_obj(d, gpa(addr), &le);
+bool vq_has_avail(struct mem_domain *d, const struct virtq *q)
+{
+	uint16_t idx;
+
+	return !read16(d, AVAIL_IDX(q), &idx) && idx != q->last_avail;
 }
 
 int vq_pop(struct mem_domain *d, struct virtq *q, uint16_t *head)
@@ -77,8 +87,11 @@ int vq_pop(struct mem_domain *d, struct virtq *q, uint16_t *head)
 	if (idx == q->last_avail)
 		return 0;
 	/* More new entries than slots: the driver is broken or hostile. */
-	if ((uint16_t)(idx - q->last_avail) > q->size)
+	if ((uint16_t)(idx - q->last_avail) > q->size) {
+		log_debug("avail idx %u, %u taken: more than %u new entries", idx,
+			  q->last_avail, q->size);
 		return -1;
+	}
 	/* Entries are read only after the index that published them. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (read16(d, AVAIL_RING(q, q->last_avail % q->size), head))

@@ -70,6 +70,9 @@ bool vq_valid(struct mem_domain *d, const struct virtq *q);
  */
 int vq_pop(struct mem_domain *d, struct virtq *q, uint16_t *head);
 
+/* Has the driver published entries not yet taken? (false if unreadable) */
+bool vq_has_avail(struct mem_domain *d, const struct virtq *q);
+
 /* Walk and check the chain starting at head into c. */
 enum vq_error vq_walk(struct mem_domain *d, const struct virtq *q,
 		      uint16_t head, struct vq_chain *c);

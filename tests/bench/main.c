@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "../../vmm/log.h"
@@ -15,7 +16,7 @@ double bench_now(void)
 
 int main(void)
 {
-	log_level = LOG_ERR;
+	log_level = getenv("CVMM_BENCH_DEBUG") ? LOG_DEBUG : LOG_WARN;
 	bench_convert();
 	bench_blk();
 	return 0;

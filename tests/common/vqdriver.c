@@ -46,6 +46,23 @@ void vqdrv_publish(struct vqdrv *v, uint16_t head)
 void vqdrv_used_event(struct vqdrv *v, uint16_t idx)
 {
 	memcpy(v->ram + v->avail + 4 + 2ULL * v->size, &idx, 2);
+	/*
+	 * The store must be visible before the caller reads used->idx, or a
+	 * completion can slip between them without an interrupt (x86 lets a
+	 * load pass an earlier store).
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool vqdrv_kick_needed(struct vqdrv *v, uint16_t old_idx)
+{
+	uint16_t event;
+
+	/* The new avail idx must be visible before avail_event is read. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(&event, v->ram + v->used + 4 + 8ULL * v->size, 2);
+	return (uint16_t)(v->avail_idx - event - 1) <
+	       (uint16_t)(v->avail_idx - old_idx);
 }
 
 int vqdrv_used(struct vqdrv *v, uint32_t *id, uint32_t *len)

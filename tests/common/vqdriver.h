@@ -30,6 +30,11 @@ void vqdrv_desc(struct vqdrv *v, uint16_t i, uint64_t addr, uint32_t len,
 void vqdrv_publish(struct vqdrv *v, uint16_t head);
 /* used_event for EVENT_IDX drivers. */
 void vqdrv_used_event(struct vqdrv *v, uint16_t idx);
+/*
+ * After publishing the entries since old_idx: does the device want a kick
+ * (EVENT_IDX's avail_event)? A real driver kicks only then.
+ */
+bool vqdrv_kick_needed(struct vqdrv *v, uint16_t old_idx);
 /* Take the next used entry: 1 with id/len, 0 if none. */
 int vqdrv_used(struct vqdrv *v, uint32_t *id, uint32_t *len);
 

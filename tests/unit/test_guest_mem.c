@@ -129,6 +129,22 @@ START_TEST(accessor_refuses_private)
 }
 END_TEST
 
+/* 16-bit fields: one access, the same checks, alignment required. */
+START_TEST(sixteen_bit_fields)
+{
+	uint16_t v = 0;
+
+	ck_assert_int_eq(mem_load16(&dom, gpa(0x1000), &v), -EACCES);
+	ck_assert_int_eq(mem_convert(&m, gpa(0x1000), PAGE_SIZE, MEM_SHARED, 0),
+			 CONV_DONE);
+	ck_assert_int_eq(mem_store16(&dom, gpa(0x1ffe), 0xbeef), 0);
+	ck_assert_int_eq(mem_load16(&dom, gpa(0x1ffe), &v), 0);
+	ck_assert_uint_eq(v, 0xbeef);
+	ck_assert_int_eq(mem_load16(&dom, gpa(0x1001), &v), -EINVAL);
+	ck_assert_int_eq(mem_store16(&dom, gpa(0x2000), 1), -EACCES);
+}
+END_TEST
+
 START_TEST(window_limits_domain)
 {
 	struct mem_domain pool;
@@ -410,6 +426,7 @@ Suite *guest_mem_suite(void)
 	tcase_add_checked_fixture(tc, setup_in_place, teardown);
 	tcase_add_test(tc, accessor_refuses_private);
 	tcase_add_test(tc, window_limits_domain);
+	tcase_add_test(tc, sixteen_bit_fields);
 	tcase_add_test_raise_signal(tc, host_view_closed, SIGSEGV);
 	tcase_add_test(tc, preserve_keeps_zero_wipes);
 	tcase_add_test(tc, only_changing_pages_are_touched);
