@@ -202,6 +202,7 @@ START_TEST(sigterm_stops_cleanly)
 	posix_spawn_file_actions_adddup2(&fa, fd, 2);
 	ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char **)argv,
 				     environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
 	/* Wait for the guest to be running, then stop the whole process. */
 	for (int i = 0; i < 500 && !strstr(buf, "idling"); i++) {
 		nanosleep(&tick, NULL);
