@@ -174,19 +174,28 @@ void virtio_kick(struct virtio_dev *d, unsigned int q)
  */
 #define BUSY_POLL_NS 50000
 
+/*
+ * Serve what is waiting; true if any entry was taken. Available entries a
+ * device leaves in place (console receive buffers with no input yet) are
+ * not progress, or the poll would never end.
+ */
 static bool work_pending(struct virtio_dev *d)
 {
-	bool found = false;
+	bool progress = false;
 
 	pthread_mutex_lock(&d->lock);
-	for (unsigned int q = 0; q < d->ops->num_queues; q++)
-		if ((d->status & VIRTIO_S_DRIVER_OK) && d->vq[q].ready &&
-		    vq_has_avail(&d->dom, &d->vq[q])) {
+	for (unsigned int q = 0; q < d->ops->num_queues; q++) {
+		struct virtq *vq = &d->vq[q];
+		uint16_t before = vq->last_avail;
+
+		if ((d->status & VIRTIO_S_DRIVER_OK) && vq->ready &&
+		    vq_has_avail(&d->dom, vq)) {
 			d->ops->process(d, q);
-			found = true;
+			progress |= vq->last_avail != before;
 		}
+	}
 	pthread_mutex_unlock(&d->lock);
-	return found;
+	return progress;
 }
 
 static void set_polling(struct virtio_dev *d, bool on)
