@@ -56,7 +56,7 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len,
 bool bus_access(struct bus *b, uint64_t addr, uint8_t *data,
 		unsigned int len, bool write, unsigned int cpu);
 
-/* The range containing addr, or NULL (for --dry-run style listings). */
+/* The range containing addr, or NULL. */
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr);
 
 /* Little-endian helpers for handlers. */

@@ -284,21 +284,19 @@ static int start_virtio(struct vm *vm)
 	return ret;
 }
 
-static int open_platform(const struct vm_config *c,
-			 const struct platform **plat, int *sys_fd)
+static int open_platform(const struct platform *plat, int *sys_fd)
 {
 	const char *missing;
 
-	*plat = platform_find(c->platform);
 	*sys_fd = kvm_open_system();
 	if (*sys_fd < 0) {
 		errno = -*sys_fd;
 		log_err_errno("cannot use /dev/kvm");
 		return CVMM_EXIT_FAILURE;
 	}
-	if (platform_probe(*plat, *sys_fd, &missing)) {
+	if (platform_probe(plat, *sys_fd, &missing)) {
 		log_err("platform %s is not available: this host's KVM lacks %s",
-			(*plat)->name, missing);
+			plat->name, missing);
 		close(*sys_fd);
 		return CVMM_EXIT_BAD_INPUT;
 	}
@@ -361,7 +359,7 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 	if (!ret)
 		ret = open_disks(d, c);
 	if (!ret)
-		ret = open_platform(c, &r.plat, &sys_fd);
+		ret = open_platform(r.plat, &sys_fd);
 	if (ret) {
 		vm_resolved_free(&r);
 		return ret;
