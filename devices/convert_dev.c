@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "convert_dev.h"
 
-#include "../vmm/log.h"
-#include "../vmm/util.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 #include "pv_abi.h"
 
 enum { R_GPA_LO, R_GPA_HI, R_NPAGES, R_RESULT };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "power.h"
 
-#include "../vmm/log.h"
+#include "../lib/log.h"
 
 #define CF9_RESET_CPU 0x04
 #define I8042_PULSE_RESET 0xfe

@@ -10,13 +10,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../vmm/config.h"
+#include "../lib/util.h"
 #include "bus.h"
 
 #define PVREGS_MAX 8 /* 32-bit registers per device */
 
 struct pvregs {
-	uint32_t r[CONFIG_MAX_CPUS][PVREGS_MAX];
+	uint32_t r[MAX_VCPUS][PVREGS_MAX];
 };
 
 /*
@@ -26,7 +26,7 @@ struct pvregs {
 static inline uint32_t *pvregs_at(struct pvregs *p, const struct io_req *req)
 {
 	if (req->len != 4 || (req->offset & 3) || req->offset / 4 >= PVREGS_MAX ||
-	    req->cpu >= CONFIG_MAX_CPUS)
+	    req->cpu >= MAX_VCPUS)
 		return NULL;
 	return &p->r[req->cpu][req->offset / 4];
 }

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../vmm/log.h"
-#include "../vmm/util.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 
 void mem_domain_init(struct mem_domain *d, struct guest_mem *m,
 		     const char *name, uint64_t base, uint64_t size)

@@ -13,8 +13,8 @@
 #include <sys/mman.h>
 
 #include "guest_mem.h"
-#include "../vmm/log.h"
-#include "../vmm/util.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 
 #define FOOTPRINT_SAMPLE_NS (10 * 1000 * 1000)
 

@@ -27,11 +27,11 @@
 #include "../devices/virtio/blk.h"
 #include "../devices/virtio/console.h"
 #include "../devices/virtio/rng.h"
-#include "kvm.h"
+#include "../lib/kvm.h"
 #include "layout_plan.h"
 #include "resolve.h"
-#include "log.h"
-#include "util.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 
 /* The devices a VM can have, allocated together and freed at destroy. */
 struct devices {

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kvm.h"
+#include "../lib/kvm.h"
 #include "platform.h"
-#include "util.h"
+#include "../lib/util.h"
 
 static void row(FILE *f, const char *feature, bool yes, const char *detail)
 {

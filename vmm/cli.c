@@ -7,7 +7,7 @@
 
 #include "config_file.h"
 #include "options.h"
-#include "util.h"
+#include "../lib/util.h"
 
 /* getopt values: the table's options count up from OPT_TABLE_BASE. */
 enum { OPT_HELP = 'h', OPT_CONFIG = 0x80, OPT_DRY_RUN, OPT_TABLE_BASE = 0x100 };

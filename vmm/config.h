@@ -11,9 +11,10 @@
 #include <stdint.h>
 
 #include "../mem/guest_mem.h"
-#include "log.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 
-#define CONFIG_MAX_CPUS 64
+#define CONFIG_MAX_CPUS MAX_VCPUS
 #define CONFIG_MAX_DISKS 4
 #define CONFIG_DEFAULT_MEMORY (256ULL << 20)
 #define CONFIG_DEFAULT_DMA_POOL (4ULL << 20)

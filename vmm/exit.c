@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "util.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 
 /* Exit status for a guest that ended in a way cvmm treats as a crash. */
 #define STATUS_GUEST_CRASH 2

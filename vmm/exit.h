@@ -13,7 +13,7 @@
 
 #include "../devices/bus.h"
 #include "../mem/guest_mem.h"
-#include "kvm_abi.h"
+#include "../lib/kvm_abi.h"
 
 enum exit_kind {
 	EXIT_IO,

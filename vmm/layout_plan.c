@@ -6,7 +6,7 @@
 
 #include "../arch/x86/fdt.h"
 #include "../arch/x86/layout.h"
-#include "util.h"
+#include "../lib/util.h"
 
 static void add_virtio(struct plan *p, enum plan_kind kind,
 		       unsigned int disk, const char *name)

@@ -16,11 +16,11 @@
 #include "builder.h"
 #include "caps.h"
 #include "cli.h"
-#include "log.h"
+#include "../lib/log.h"
 #include "resolve.h"
 #include "stats.h"
 #include "term.h"
-#include "util.h"
+#include "../lib/util.h"
 
 #ifndef CVMM_VERSION
 #define CVMM_VERSION "0.0.0"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "platform.h"
-#include "util.h"
+#include "../lib/util.h"
 
 #define MIN_MEMORY (2 * MiB)
 #define MAX_MEMORY (1024 * GiB)

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kvm.h"
-#include "util.h"
+#include "../lib/kvm.h"
+#include "../lib/util.h"
 
 static const struct platform platforms[] = {
 	{

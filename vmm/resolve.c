@@ -9,9 +9,9 @@
 #include "../devices/pv_abi.h"
 #include "../devices/serial.h"
 #include "../devices/virtio/virtio.h"
-#include "log.h"
+#include "../lib/log.h"
 #include "options.h"
-#include "util.h"
+#include "../lib/util.h"
 
 #define BAD_INPUT 1
 

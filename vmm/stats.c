@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "stats.h"
 
-#include "util.h"
+#include "../lib/util.h"
 
 static double ms(uint64_t from, uint64_t to)
 {

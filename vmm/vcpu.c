@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "../arch/x86/cpu.h"
-#include "kvm.h"
-#include "log.h"
-#include "util.h"
+#include "../lib/kvm.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 #include "vm.h"
 
 #define SIG_KICK SIGUSR1

@@ -10,9 +10,9 @@
 
 #include "../arch/x86/cpu.h"
 #include "../arch/x86/layout.h"
-#include "kvm.h"
-#include "log.h"
-#include "util.h"
+#include "../lib/kvm.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
 
 static int set_attributes(void *opaque, uint64_t gpa, uint64_t len,
 			  bool private)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vmm/kvm.h"
+#include "../../lib/kvm.h"
 
 
 struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,

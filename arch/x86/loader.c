@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "layout.h"
 #include "pvh.h"
 

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../vmm/log.h"
-#include "../../vmm/util.h"
+#include "../../lib/log.h"
+#include "../../lib/util.h"
 
 #define HDR_SIZE 16
 #define SECTOR VIRTIO_BLK_SECTOR

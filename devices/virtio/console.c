@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "virtio.h"
 
 void virtio_console_init(struct virtio_console *c, int out_fd)

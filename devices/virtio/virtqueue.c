@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../vmm/log.h"
-#include "../../vmm/util.h"
+#include "../../lib/log.h"
+#include "../../lib/util.h"
 #include "virtio.h"
 
 /* Ring layouts (virtio 1.2, 2.7): all little-endian. */

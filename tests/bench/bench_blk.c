@@ -17,7 +17,7 @@
 
 #include "../../devices/virtio/blk.h"
 #include "../../devices/virtio/virtio.h"
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "../common/vqdriver.h"
 #include "bench.h"
 

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "../../mem/access.h"
-#include "../../vmm/kvm.h"
-#include "../../vmm/util.h"
+#include "../../lib/kvm.h"
+#include "../../lib/util.h"
 #include "bench.h"
 
 #define REGION (64 * MiB)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "bench.h"
 
 double bench_now(void)

@@ -20,8 +20,8 @@
 
 #include "../../devices/virtio/blk.h"
 #include "../../devices/virtio/virtio.h"
-#include "../../vmm/log.h"
-#include "../../vmm/util.h"
+#include "../../lib/log.h"
+#include "../../lib/util.h"
 #include "../common/vqdriver.h"
 
 #define RAM (8 * MiB)

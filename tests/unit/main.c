@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "suites.h"
 
 int main(void)

@@ -10,7 +10,7 @@
 #include "../../devices/pv_abi.h"
 #include "../../devices/serial.h"
 #include "../../devices/test_dev.h"
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "suites.h"
 
 static int irq_level = -1, irq_changes;

@@ -11,7 +11,7 @@
 
 #include "../../mem/access.h"
 #include "../../vmm/exit.h"
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "suites.h"
 
 #define RUN_SIZE 8192

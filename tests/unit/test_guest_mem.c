@@ -11,7 +11,7 @@
 
 #include "../../mem/access.h"
 #include "../../mem/guest_mem.h"
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "suites.h"
 
 #define PAGES 64

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "suites.h"
 
 START_TEST(sizes)

@@ -14,7 +14,7 @@
 
 #include "../../devices/virtio/blk.h"
 #include "../../devices/virtio/virtio.h"
-#include "../../vmm/util.h"
+#include "../../lib/util.h"
 #include "../common/vqdriver.h"
 #include "suites.h"
 

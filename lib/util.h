@@ -14,6 +14,9 @@
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
 
+/* The most vCPUs a VM may have (per-vCPU device state is sized by it). */
+#define MAX_VCPUS 64
+
 #define PAGE_SIZE 4096ULL
 #define PAGE_SHIFT 12
 
