@@ -40,14 +40,15 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 
 LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) \
 	$(wildcard mem/*.c) $(wildcard devices/*.c) $(wildcard devices/virtio/*.c) \
-	$(wildcard arch/x86/*.c) $(wildcard lib/*.c)
+	$(wildcard arch/x86/*.c) $(wildcard lib/*.c) \
+	$(wildcard platform/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 COMMON_TEST_SRCS := $(wildcard tests/common/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(COMMON_TEST_SRCS)
 INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
-.PHONY: all deps run check check-all check-unit check-integration \
+.PHONY: all deps run check check-all check-unit check-integration check-layers \
 	check-sanitize bench fuzz rig-check clean
 all: $(O)/cvmm $(O)/testkernel.elf
 
@@ -107,10 +108,15 @@ check-unit: $(O)/unit-tests
 check-integration: $(O)/integration-tests $(O)/cvmm $(O)/testkernel.elf
 	CVMM=$(O)/cvmm TESTKERNEL=$(O)/testkernel.elf $(O)/integration-tests
 
+# Includes point down and the core names no x86 identifier (tests/layers).
+check-layers:
+	tests/layers/check.sh
+
 check: deps
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all
+	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-integration
 

@@ -10,9 +10,6 @@
 
 #include "bus.h"
 
-#define RESET_CF9_PORT 0xcf9
-#define RESET_I8042_PORT 0x64
-
 struct power {
 	void (*stop)(void *opaque, int status);
 	void *opaque;

@@ -14,8 +14,7 @@
 
 #include "bus.h"
 
-#define SERIAL_COM1_PORT 0x3f8
-#define SERIAL_COM1_IRQ 4
+#define SERIAL_REGS 8 /* bytes of I/O space */
 #define SERIAL_FIFO 64
 
 struct serial {

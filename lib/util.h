@@ -64,6 +64,18 @@ int parse_size(const char *s, uint64_t *out) MUST_CHECK;
 int parse_uint(const char *s, unsigned int min, unsigned int max,
 	       unsigned int *out) MUST_CHECK;
 
+/* Tell the CPU we are spinning (saves power, yields to a hyperthread). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);
 

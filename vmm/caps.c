@@ -6,7 +6,8 @@
 #include <unistd.h>
 
 #include "../lib/kvm.h"
-#include "platform.h"
+#include "../arch/arch.h"
+#include "../platform/platform.h"
 #include "../lib/util.h"
 
 static void row(FILE *f, const char *feature, bool yes, const char *detail)
@@ -16,14 +17,12 @@ static void row(FILE *f, const char *feature, bool yes, const char *detail)
 
 static void vm_types(FILE *f, int sys_fd)
 {
-	static const char *const names[] = {
-		"default", "sw-protected", "sev", "sev-es", "sev-snp", "tdx",
-	};
 	long types = kvm_cap(sys_fd, KVM_CAP_VM_TYPES);
+	const char *name;
 	char label[64];
 
-	for (unsigned int t = 0; t < ARRAY_SIZE(names); t++) {
-		snprintf(label, sizeof(label), "VM type %u (%s)", t, names[t]);
+	for (unsigned int t = 0; (name = arch_vm_type_name(t)); t++) {
+		snprintf(label, sizeof(label), "VM type %u (%s)", t, name);
 		/* Without KVM_CAP_VM_TYPES only the default type exists. */
 		row(f, label, t == 0 ? true : (types >> t) & 1,
 		    types ? "KVM_CAP_VM_TYPES" : "no KVM_CAP_VM_TYPES");
@@ -32,7 +31,7 @@ static void vm_types(FILE *f, int sys_fd)
 
 static void guest_memfd(FILE *f, int sys_fd)
 {
-	int vm_fd = kvm_ioctl_raw(sys_fd, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
+	int vm_fd = kvm_ioctl_raw(sys_fd, KVM_CREATE_VM, 0);
 	long flags = vm_fd >= 0 ? kvm_cap(vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS) : 0;
 
 	row(f, "guest_memfd", kvm_cap(sys_fd, KVM_CAP_GUEST_MEMFD),
@@ -65,12 +64,11 @@ static void memory_caps(FILE *f, int sys_fd)
 
 static void platform_caps(FILE *f, int sys_fd)
 {
-	static const char *const names[] = { "soft", "sw-protected" };
 	char label[64], detail[160];
+	const struct platform *p;
 	const char *missing;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
-		const struct platform *p = platform_find(names[i]);
+	for (unsigned int i = 0; (p = platform_at(i)); i++) {
 		bool ok = platform_probe(p, sys_fd, &missing) == 0;
 
 		snprintf(label, sizeof(label), "cvmm platform %s", p->name);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../arch/arch.h"
 #include "../lib/log.h"
+
 #include "../lib/util.h"
 
 /* Exit status for a guest that ended in a way cvmm treats as a crash. */
@@ -25,6 +27,7 @@ const char *exit_kind_name(enum exit_kind k)
 		[EXIT_INTR] = "intr",
 		[EXIT_INTERNAL_ERROR] = "internal_error",
 		[EXIT_FAIL_ENTRY] = "fail_entry",
+		[EXIT_PLATFORM] = "platform",
 		[EXIT_OTHER] = "other",
 	};
 
@@ -41,8 +44,9 @@ enum exit_kind exit_classify(int ret, int err, const struct kvm_run *run)
 			return EXIT_MEMORY_FAULT;
 		return EXIT_OTHER;
 	}
+	if (arch_owns_exit(run))
+		return EXIT_IO;
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO: return EXIT_IO;
 	case KVM_EXIT_MMIO: return EXIT_MMIO;
 	case KVM_EXIT_HLT: return EXIT_HLT;
 	case KVM_EXIT_HYPERCALL: return EXIT_HYPERCALL;
@@ -88,20 +92,9 @@ uint64_t exit_hypercall_ret(enum conv_result r)
 
 static enum exit_action handle_io(struct exit_env *env, struct kvm_run *run)
 {
-	unsigned int size = run->io.size;
-	uint64_t bytes = (uint64_t)size * run->io.count;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-
-	if ((size != 1 && size != 2 && size != 4) ||
-	    !range_within(run->io.data_offset, bytes, 0, env->run_size)) {
-		log_err("malformed I/O exit (size %u count %u)", size,
-			run->io.count);
-		return EXIT_STOP_FAILURE;
-	}
-	for (uint32_t i = 0; i < run->io.count; i++, data += size)
-		bus_access(env->pio, run->io.port, data, size, write, env->cpu);
-	return EXIT_RESUME;
+	return arch_handle_exit(run, env->run_size, env->io, env->cpu)
+		       ? EXIT_STOP_FAILURE
+		       : EXIT_RESUME;
 }
 
 static enum exit_action handle_mmio(struct exit_env *env, struct kvm_run *run)
@@ -115,6 +108,30 @@ static enum exit_action handle_mmio(struct exit_env *env, struct kvm_run *run)
 	return EXIT_RESUME;
 }
 
+static bool stopping(const struct exit_env *env)
+{
+	return env->stopping && __atomic_load_n(env->stopping, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A platform whose guests must never hear "busy" (BUSY_WAIT) waits here
+ * until host I/O releases the range; the wait ends when the VM stops.
+ */
+static enum conv_result convert(struct exit_env *env,
+				const struct conv_request *req)
+{
+	bool wait = env->plat && env->plat->busy == BUSY_WAIT;
+	enum conv_result r;
+
+	for (;;) {
+		r = mem_convert(env->mem, gpa(req->gpa), req->len, req->to,
+				MEM_CONTENT_DEFAULT);
+		if (r != CONV_RETRY || !wait || stopping(env))
+			return r;
+		sched_yield();
+	}
+}
+
 static enum exit_action handle_hypercall(struct exit_env *env,
 					 struct kvm_run *run)
 {
@@ -122,8 +139,7 @@ static enum exit_action handle_hypercall(struct exit_env *env,
 	enum conv_result r = CONV_INVALID;
 
 	if (exit_decode_map_gpa(run, &req))
-		r = mem_convert(env->mem, gpa(req.gpa), req.len, req.to,
-				MEM_CONTENT_DEFAULT);
+		r = convert(env, &req);
 	log_info("MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx: %s",
 		 (unsigned long long)run->hypercall.args[0],
 		 (unsigned long long)run->hypercall.args[1],
@@ -206,11 +222,31 @@ static void log_internal_error(const struct kvm_run *run)
 		n ? ", data:" : "", words);
 }
 
+/* The platform's own exits (SEV termination, TDX calls) come first. */
+static bool platform_exit(struct exit_env *env, struct kvm_run *run, int ret,
+			  struct exit_outcome *out, enum exit_action *a)
+{
+	enum plat_exit p;
+
+	if (ret < 0 || !env->plat || !env->plat->handle_exit)
+		return false;
+	p = env->plat->handle_exit(env->pv, run, &out->status);
+	if (p == PLAT_EXIT_NOT_MINE)
+		return false;
+	out->kind = EXIT_PLATFORM;
+	*a = p == PLAT_EXIT_RESUME ? EXIT_RESUME : EXIT_STOP_GUEST;
+	return true;
+}
+
 enum exit_action exit_handle(struct exit_env *env, struct kvm_run *run,
 			     int ret, int err, struct exit_outcome *out)
 {
-	out->kind = exit_classify(ret, err, run);
+	enum exit_action a;
+
 	out->status = 0;
+	if (platform_exit(env, run, ret, out, &a))
+		return a;
+	out->kind = exit_classify(ret, err, run);
 	switch (out->kind) {
 	case EXIT_IO: return handle_io(env, run);
 	case EXIT_MMIO: return handle_mmio(env, run);

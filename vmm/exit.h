@@ -12,8 +12,9 @@
 #include <stdint.h>
 
 #include "../devices/bus.h"
-#include "../mem/guest_mem.h"
 #include "../lib/kvm_abi.h"
+#include "../mem/guest_mem.h"
+#include "../platform/platform.h"
 
 enum exit_kind {
 	EXIT_IO,
@@ -26,6 +27,7 @@ enum exit_kind {
 	EXIT_INTR,
 	EXIT_INTERNAL_ERROR,
 	EXIT_FAIL_ENTRY,
+	EXIT_PLATFORM,	/* taken by the platform's exit hook */
 	EXIT_OTHER,
 	EXIT_KINDS
 };
@@ -39,12 +41,18 @@ enum exit_action {
 	EXIT_STOP_FAILURE  /* cvmm cannot go on; reason logged */
 };
 
-/* Everything an exit may touch. */
+/*
+ * Everything an exit may touch. plat NULL (unit tests) means the plain
+ * platform: no exit hook, conversions busy answer RETRY.
+ */
 struct exit_env {
-	struct bus *pio, *mmio;
+	struct bus *io, *mmio; /* io: the architecture's I/O space, if any */
 	struct guest_mem *mem;
 	unsigned int cpu;
 	size_t run_size; /* bytes mapped for kvm_run, to bound io.data_offset */
+	const struct platform *plat;
+	struct plat_vm *pv;
+	const bool *stopping; /* the VM is stopping (read atomically); or NULL */
 };
 
 struct exit_outcome {

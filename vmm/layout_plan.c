@@ -4,62 +4,76 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "../arch/x86/fdt.h"
-#include "../arch/x86/layout.h"
 #include "../lib/util.h"
 
-static void add_virtio(struct plan *p, enum plan_kind kind,
-		       unsigned int disk, const char *name)
+static int add_virtio(struct plan *p, const struct device_type *t,
+		      unsigned int idx)
 {
 	struct plan_virtio *v = &p->virtio[p->nvirtio];
 
-	*v = (struct plan_virtio){ kind, disk, "",
-				   PLAN_VIRTIO_BASE + p->nvirtio * PLAN_VIRTIO_STRIDE,
-				   PLAN_VIRTIO_GSI + p->nvirtio };
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->place = arch_virtio_place(p->nvirtio);
+	if (p->nvirtio == PLAN_MAX_VIRTIO || !v->place.len)
+		return -E2BIG;
+	v->type = t;
+	v->idx = idx;
+	if (t->numbered)
+		snprintf(v->name, sizeof(v->name), "%s%u", t->prefix, idx);
+	else
+		snprintf(v->name, sizeof(v->name), "%s", t->prefix);
 	p->nvirtio++;
+	return 0;
 }
 
-/* Disks first, then rng, then the console: the order is the ABI. */
-static void plan_virtio(const struct vm_config *c, struct plan *p)
+/* Every instance of every kind, in the table's order (the ABI). */
+static int plan_virtio(const struct vm_config *c, struct plan *p, char *err,
+		       size_t errlen)
 {
-	char name[16];
+	const struct device_type *t;
 
 	p->nvirtio = 0;
-	for (unsigned int i = 0; i < c->ndisks; i++) {
-		snprintf(name, sizeof(name), "blk%u", i);
-		add_virtio(p, PLAN_BLK, i, name);
+	for (unsigned int k = 0; (t = device_type_at(k)); k++) {
+		unsigned int n = t->count(c);
+
+		for (unsigned int i = 0; i < n; i++) {
+			if (add_virtio(p, t, i)) {
+				snprintf(err, errlen, "too many virtio devices "
+					 "(at most %u)", p->nvirtio);
+				return -E2BIG;
+			}
+		}
 	}
-	if (c->rng)
-		add_virtio(p, PLAN_RNG, 0, "rng");
-	if (c->console == CONSOLE_VIRTIO)
-		add_virtio(p, PLAN_CONSOLE, 0, "console");
+	return 0;
 }
 
 int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 		struct plan *p, char *err, size_t errlen)
 {
-	struct x86_ram_layout l = x86_ram_layout(c->memory);
+	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];
+	uint64_t low;
 	char a[32], b[32];
 
-	plan_virtio(c, p);
-	/* After the kernel, and never below 1 MiB: boot info lives there. */
-	p->dtb_base = align_up(kernel_end > X86_HIGH_START ? kernel_end
-							  : X86_HIGH_START,
+	arch_ram_regions(c->memory, ram);
+	low = ram[0].gpa + ram[0].size;
+	if (plan_virtio(c, p, err, errlen))
+		return -E2BIG;
+	/* After the kernel, and never below the floor: boot info lives there. */
+	p->dtb_base = align_up(kernel_end > ARCH_DT_FLOOR ? kernel_end
+							 : ARCH_DT_FLOOR,
 			       PAGE_SIZE);
-	if (p->dtb_base + X86_FDT_MAX > X86_MMIO_HOLE_START) {
+	if (p->dtb_base + ARCH_DT_MAX > ARCH_DT_CEILING) {
 		snprintf(err, errlen, "the kernel ends at 0x%llx, but the "
-			 "device tree that follows it must lie below 3 GiB",
-			 (unsigned long long)kernel_end);
+			 "device tree that follows it must end below 0x%llx",
+			 (unsigned long long)kernel_end,
+			 (unsigned long long)ARCH_DT_CEILING);
 		return -E2BIG;
 	}
-	p->dtb_size = X86_FDT_MAX;
+	p->dtb_size = ARCH_DT_MAX;
 	p->pool_size = p->nvirtio ? c->dma_pool : 0;
 	/* 2 MiB aligned when it can be: conversions of whole huge pages. */
-	p->pool_base = p->pool_size > l.low_size ? 0
-		       : (l.low_size - p->pool_size) &
+	p->pool_base = p->pool_size > low ? 0
+		       : (low - p->pool_size) &
 			 ~((p->pool_size >= 2 * MiB ? 2 * MiB : PAGE_SIZE) - 1);
-	if (p->dtb_base + p->dtb_size > l.low_size ||
+	if (p->dtb_base + p->dtb_size > low ||
 	    (p->pool_size && p->pool_base < p->dtb_base + p->dtb_size)) {
 		snprintf(err, errlen, "memory: %s is too small for the kernel, "
 			 "its device tree and a %s DMA pool",

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Where things go in a guest, decided from the config and the kernel
- * before the VM exists: the device tree module right after the kernel,
- * the DMA pool at the top of low RAM, virtio devices in the MMIO hole.
+ * before the VM exists: the device tree right after the kernel, the DMA
+ * pool at the top of the first RAM region, virtio devices where the
+ * architecture places them.
  * Pure functions, so --dry-run and tests see the same plan as the VM.
  */
 #ifndef CVMM_LAYOUT_PLAN_H
@@ -11,21 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../arch/arch.h"
 #include "config.h"
+#include "device_types.h"
 
-#define PLAN_VIRTIO_BASE 0xd0000000ULL
-#define PLAN_VIRTIO_STRIDE 0x1000ULL
-#define PLAN_VIRTIO_GSI 16 /* IOAPIC pins 16..23: not shared with ISA */
-
-enum plan_kind { PLAN_BLK, PLAN_RNG, PLAN_CONSOLE };
-
-/* One virtio device: what it is, where it sits, its interrupt. */
+/* One virtio device: its kind, which instance, where it sits. */
 struct plan_virtio {
-	enum plan_kind kind;
-	unsigned int disk; /* PLAN_BLK: index into the config's disks */
+	const struct device_type *type;
+	unsigned int idx;  /* among instances of its kind (disk number) */
 	char name[16];	   /* blk0, rng, console */
-	uint64_t base;
-	unsigned int gsi;
+	struct arch_place place;
 };
 
 #define PLAN_MAX_VIRTIO 8
@@ -40,7 +36,8 @@ struct plan {
 
 /*
  * Plan a guest whose kernel ends at kernel_end. Returns 0, or -E2BIG with
- * a one-line reason in err when the pool or device tree does not fit.
+ * a one-line reason in err when the pool, the device tree or the devices
+ * do not fit.
  */
 int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 		struct plan *p, char *err, size_t errlen)

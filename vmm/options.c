@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "platform.h"
+#include "../platform/platform.h"
 #include "../lib/util.h"
 
 #define MIN_MEMORY (2 * MiB)

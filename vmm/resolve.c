@@ -4,10 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../arch/x86/layout.h"
-#include "../devices/power.h"
-#include "../devices/pv_abi.h"
-#include "../devices/serial.h"
 #include "../devices/virtio/virtio.h"
 #include "../lib/log.h"
 #include "options.h"
@@ -34,10 +30,10 @@ static int check_kernel(const struct vm_config *c, struct resolved *r)
 			err);
 		return BAD_INPUT;
 	}
-	if (strlen(c->cmdline) >= X86_CMDLINE_MAX) {
+	if (strlen(c->cmdline) >= ARCH_CMDLINE_MAX) {
 		log_err("%s: longer than %llu bytes",
 			option_origin(c, "cmdline", where, sizeof(where)),
-			X86_CMDLINE_MAX - 1);
+			(unsigned long long)ARCH_CMDLINE_MAX - 1);
 		return BAD_INPUT;
 	}
 	return 0;
@@ -57,14 +53,14 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 	 * guest_memfd the host cannot write in Linux 7.3) contents cannot
 	 * survive a conversion, and the boot image loads only into shared RAM.
 	 */
-	if (r->mode == MEM_CONTENT_PRESERVE && !r->plat->in_place) {
+	if (r->mode == MEM_CONTENT_PRESERVE && !platform_in_place(r->plat)) {
 		log_err("%s: platform %s cannot preserve contents (its shared "
 			"and private pages live in different files)",
 			option_origin(c, "convert-mode", where, sizeof(where)),
 			r->plat->name);
 		return BAD_INPUT;
 	}
-	if (!r->initial_shared && !r->plat->in_place) {
+	if (!r->initial_shared && !platform_in_place(r->plat)) {
 		log_err("%s: platform %s cannot start with private RAM (the "
 			"host cannot write the boot image into its guest_memfd)",
 			option_origin(c, "initial-state", where, sizeof(where)),
@@ -79,6 +75,40 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 	return 0;
 }
 
+/* The kernel's bytes, then the boot information, in launch order. */
+static int plan_launch(const struct vm_config *c, struct resolved *r)
+{
+	const struct plan *p = &r->plan;
+	struct arch_place virtio[PLAN_MAX_VIRTIO];
+	struct arch_boot_desc d = { c->memory, c->cmdline, p->pool_base,
+				    p->pool_size, virtio, p->nvirtio,
+				    p->dtb_base };
+	char what[24], where[256];
+	int ret = 0;
+
+	/* guest_memfd pages start zeroed, so bss needs no item. */
+	for (size_t i = 0; !ret && i < r->img.nseg; i++) {
+		const struct kernel_segment *s = &r->img.seg[i];
+
+		snprintf(what, sizeof(what), "kernel segment %zu", i);
+		if (s->filesz)
+			ret = launch_add(&r->launch, s->paddr, r->file + s->offset,
+					 s->filesz, LAUNCH_KERNEL, what);
+	}
+	for (unsigned int i = 0; i < p->nvirtio; i++)
+		virtio[i] = p->virtio[i].place;
+	if (!ret)
+		ret = arch_boot_build(&r->boot, &d, &r->launch);
+	if (ret) {
+		log_err("%s: the boot image does not fit (%s)",
+			option_origin(c, "kernel", where, sizeof(where)),
+			strerror(-ret));
+		return BAD_INPUT;
+	}
+	r->entry = arch_boot_entry(&r->boot, r->img.entry);
+	return 0;
+}
+
 int vm_resolve(const struct vm_config *c, struct resolved *r)
 {
 	int ret;
@@ -86,7 +116,9 @@ int vm_resolve(const struct vm_config *c, struct resolved *r)
 	memset(r, 0, sizeof(*r));
 	r->plat = platform_find(c->platform);
 	ret = check_kernel(c, r);
-	return ret ? ret : check_memory(c, r);
+	if (!ret)
+		ret = check_memory(c, r);
+	return ret ? ret : plan_launch(c, r);
 }
 
 void vm_resolved_free(struct resolved *r)
@@ -98,25 +130,25 @@ void vm_resolved_free(struct resolved *r)
 static void describe_memory(FILE *f, const struct vm_config *c,
 			    const struct resolved *r)
 {
-	struct x86_ram_layout l = x86_ram_layout(c->memory);
-	uint64_t base[2] = { 0, X86_MMIO_HOLE_END }, size[2] = { l.low_size,
-								l.high_size };
+	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];
+	unsigned int n = arch_ram_regions(c->memory, ram);
+	struct arch_place t = arch_test_memory();
+	bool in_place = platform_in_place(r->plat);
 	char s[32];
 
-	for (int i = 0; i < 2 && size[i]; i++) {
-		format_size(size[i], s, sizeof(s));
-		fprintf(f, "vm: memslot %d: gpa 0x%llx-0x%llx (%s), one guest_memfd "
-			"of %s%s%s\n", i, (unsigned long long)base[i],
-			(unsigned long long)(base[i] + size[i] - 1), s, s,
-			r->plat->in_place ? "" : " (private) and a memfd of ",
-			r->plat->in_place ? "" : s);
+	for (unsigned int i = 0; i < n; i++) {
+		format_size(ram[i].size, s, sizeof(s));
+		fprintf(f, "vm: memslot %u: gpa 0x%llx-0x%llx (%s), one guest_memfd "
+			"of %s%s%s\n", i, (unsigned long long)ram[i].gpa,
+			(unsigned long long)(ram[i].gpa + ram[i].size - 1), s, s,
+			in_place ? "" : " (private) and a memfd of ",
+			in_place ? "" : s);
 	}
 	if (c->testdev)
 		fprintf(f, "vm: test memory: gpa 0x%llx-0x%llx, a memslot without "
-			"guest_memfd (--testdev)\n",
-			(unsigned long long)PV_TESTMEM_GPA,
-			(unsigned long long)(PV_TESTMEM_GPA + PV_TESTMEM_SIZE - 1));
-	fprintf(f, "vm: device-tree: gpa 0x%llx (a PVH module of at most %llu KiB)\n",
+			"guest_memfd (--testdev)\n", (unsigned long long)t.base,
+			(unsigned long long)(t.base + t.len - 1));
+	fprintf(f, "vm: device-tree: gpa 0x%llx (at most %llu KiB)\n",
 		(unsigned long long)r->plan.dtb_base,
 		(unsigned long long)(r->plan.dtb_size >> 10));
 	if (r->plan.pool_size)
@@ -130,34 +162,42 @@ static void describe_memory(FILE *f, const struct vm_config *c,
 		fprintf(f, "vm: dma-pool: none (no virtio devices)\n");
 }
 
+static void describe_place(FILE *f, const char *name, struct arch_place p)
+{
+	if (!p.len)
+		return;
+	fprintf(f, "vm: device %s: %s 0x%llx-0x%llx", name,
+		p.space == ARCH_SPACE_IO ? ARCH_IO_NAME : "mmio",
+		(unsigned long long)p.base,
+		(unsigned long long)(p.base + p.len - 1));
+	if (p.gsi != ARCH_NO_IRQ)
+		fprintf(f, " gsi %u", p.gsi);
+}
+
 static void describe_devices(FILE *f, const struct vm_config *c,
 			     const struct plan *p)
 {
-	static const char *const kind[] = { "virtio-blk", "virtio-rng",
-					    "virtio-console" };
+	static const char *const sysdev[SYSDEV_COUNT] = {
+		[SYSDEV_UART] = "serial",	  [SYSDEV_EXIT] = "exit",
+		[SYSDEV_RESET] = "reset",	  [SYSDEV_RESET_KBD] = "reset-kbd",
+		[SYSDEV_CPU_START] = "cpu-start", [SYSDEV_CONVERT] = "convert",
+		[SYSDEV_TEST] = "testdev",
+	};
+	char name[48];
 
-	fprintf(f, "vm: device serial: pio 0x%x-0x%x irq %d\n", SERIAL_COM1_PORT,
-		SERIAL_COM1_PORT + 7, SERIAL_COM1_IRQ);
-	fprintf(f, "vm: device exit: pio 0x%x-0x%x\n", PV_EXIT_PORT,
-		PV_EXIT_PORT + 3);
-	fprintf(f, "vm: device reset: pio 0x%x, 0x%x\n", RESET_I8042_PORT,
-		RESET_CF9_PORT);
-	fprintf(f, "vm: device convert: pio 0x%x-0x%x\n", PV_CONV_BASE,
-		PV_CONV_BASE + PV_CONV_SIZE - 1);
-	fprintf(f, "vm: device cpu-start: pio 0x%x-0x%x\n", PV_CPU_BASE,
-		PV_CPU_BASE + PV_CPU_SIZE - 1);
-	if (c->testdev)
-		fprintf(f, "vm: device testdev: pio 0x%x-0x%x\n", PV_TEST_BASE,
-			PV_TEST_BASE + PV_TEST_SIZE - 1);
+	for (unsigned int i = 0; i < SYSDEV_COUNT; i++) {
+		if (i == SYSDEV_TEST && !c->testdev)
+			continue;
+		describe_place(f, sysdev[i], arch_sysdev_place(i));
+		fputc('\n', f);
+	}
 	for (unsigned int i = 0; i < p->nvirtio; i++) {
 		const struct plan_virtio *v = &p->virtio[i];
 
-		fprintf(f, "vm: device %s %s: mmio 0x%llx-0x%llx gsi %u", kind[v->kind],
-			v->name, (unsigned long long)v->base,
-			(unsigned long long)(v->base + VIRTIO_MMIO_SIZE - 1), v->gsi);
-		if (v->kind == PLAN_BLK)
-			fprintf(f, ", %s (%s)", c->disk[v->disk].path,
-				c->disk[v->disk].readonly ? "read-only" : "read-write");
+		snprintf(name, sizeof(name), "%s %s", v->type->kind, v->name);
+		describe_place(f, name, v->place);
+		if (v->type->describe)
+			v->type->describe(f, c, v->idx);
 		fputc('\n', f);
 	}
 	fprintf(f, "vm: console: stdin to %s\n",
@@ -168,18 +208,20 @@ void vm_describe(FILE *f, const struct vm_config *c, const struct resolved *r)
 {
 	char s[32];
 
-	fprintf(f, "vm: platform %s (KVM VM type %lu, guest_memfd flags 0x%llx)\n",
-		r->plat->name, r->plat->vm_type,
-		(unsigned long long)r->plat->gmem_flags);
+	fprintf(f, "vm: platform %s (KVM VM type %lu, guest_memfd flags 0x%llx, "
+		"%s irqchip)\n", r->plat->name, r->plat->vm_type,
+		(unsigned long long)r->plat->gmem_flags,
+		r->plat->irqchip == ARCH_IRQCHIP_SPLIT ? "split" : "in-kernel");
 	fprintf(f, "vm: memory %s, starts %s, conversions %s\n",
 		format_size(c->memory, s, sizeof(s)),
 		r->initial_shared ? "shared" : "private",
 		r->mode == MEM_CONTENT_PRESERVE ? "preserve" : "zero");
-	fprintf(f, "vm: kernel %s: PVH entry 0x%x, %zu segments, image ends 0x%llx\n",
+	fprintf(f, "vm: kernel %s: entry 0x%x, %zu segments, image ends 0x%llx\n",
 		c->kernel, r->img.entry, r->img.nseg,
 		(unsigned long long)r->img.end);
 	fprintf(f, "vm: cmdline \"%s\"\n", c->cmdline);
 	fprintf(f, "vm: cpus %u\n", c->cpus);
 	describe_memory(f, c, r);
 	describe_devices(f, c, &r->plan);
+	launch_describe(f, &r->launch);
 }

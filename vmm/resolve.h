@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Everything decided about a VM before KVM is touched: the platform and
- * its memory defaults, the checked kernel, the layout. `cvmm run --dry-run`
- * prints this and stops; the builder builds exactly this.
+ * its memory defaults, the checked kernel, the layout, and the launch list
+ * (every byte that goes into guest memory before the first run).
+ * `cvmm run --dry-run` prints this and stops; the builder builds exactly
+ * this.
  */
 #ifndef CVMM_RESOLVE_H
 #define CVMM_RESOLVE_H
@@ -11,10 +13,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../arch/x86/loader.h"
+#include "../arch/arch.h"
+#include "../mem/launch.h"
+#include "../platform/platform.h"
 #include "config.h"
 #include "layout_plan.h"
-#include "platform.h"
 
 struct resolved {
 	const struct platform *plat;
@@ -23,6 +26,9 @@ struct resolved {
 	struct kernel_image img;
 	uint8_t *file; /* the kernel file, decompressed */
 	struct plan plan;
+	struct arch_boot boot;	  /* boot information the launch list points to */
+	struct launch_list launch;
+	struct arch_entry entry;  /* vCPU 0's entry state */
 };
 
 /*

@@ -90,7 +90,7 @@ void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
 	print_exits(vm, f);
 	print_memory(vm, f);
 	print_virtio(vm, f);
-	fprintf(f, "stats: bus.unclaimed pio %llu mmio %llu\n",
-		(unsigned long long)vm->pio.unclaimed,
+	fprintf(f, "stats: bus.unclaimed %s %llu mmio %llu\n", ARCH_IO_NAME,
+		(unsigned long long)vm->io.unclaimed,
 		(unsigned long long)vm->mmio.unclaimed);
 }

@@ -14,7 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "../arch/x86/cpu.h"
+#include "../arch/arch.h"
 #include "../lib/kvm.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
@@ -57,14 +57,26 @@ void vm_set_input(struct vm *vm, int fd,
 	vm->input_opaque = opaque;
 }
 
-int vm_start_ap(struct vm *vm, unsigned int index, uint32_t entry,
-		uint32_t arg)
+/* May the host still set a vCPU's registers on this platform? */
+static bool regs_settable(const struct vm *vm)
+{
+	switch (vm->plat->regs) {
+	case REGS_ANY_TIME: return true;
+	case REGS_BEFORE_FINALIZE: return !vm->finalized;
+	default: return false;
+	}
+}
+
+int vm_start_ap(struct vm *vm, unsigned int index, uint64_t entry,
+		uint64_t arg)
 {
 	struct vcpu *v;
 	int ret = 0;
 
 	if (index == 0 || index >= vm->ncpus)
 		return -EINVAL;
+	if (!regs_settable(vm))
+		return -EPERM;
 	v = &vm->vcpu[index];
 	pthread_mutex_lock(&v->lock);
 	if (v->state != VCPU_PARKED) {
@@ -83,7 +95,7 @@ int vm_start_ap(struct vm *vm, unsigned int index, uint32_t entry,
 static bool wait_for_start(struct vcpu *v)
 {
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-	uint32_t entry, arg;
+	uint64_t entry, arg;
 
 	pthread_mutex_lock(&v->lock);
 	while (v->state == VCPU_PARKED && !vm_stopping(v->vm))
@@ -94,7 +106,7 @@ static bool wait_for_start(struct vcpu *v)
 	if (vm_stopping(v->vm))
 		return false;
 	/* Registers are set on the vCPU's own thread, as KVM prefers. */
-	if (x86_set_entry_regs(v->fd, entry, arg) ||
+	if (arch_vcpu_set_entry(v->fd, entry, arg) ||
 	    kvm_ioctl_ptr(v->fd, KVM_SET_MP_STATE, &mp)) {
 		vm_stop(v->vm, STATUS_FAILURE);
 		return false;
@@ -102,7 +114,8 @@ static bool wait_for_start(struct vcpu *v)
 	pthread_mutex_lock(&v->lock);
 	v->state = VCPU_RUNNING;
 	pthread_mutex_unlock(&v->lock);
-	log_info("vCPU %u started at 0x%x", v->index, entry);
+	log_info("vCPU %u started at 0x%llx", v->index,
+		 (unsigned long long)entry);
 	return true;
 }
 
@@ -110,8 +123,8 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	struct exit_env env = { &vm->pio, &vm->mmio, &vm->mem, v->index,
-				vm->run_size };
+	struct exit_env env = { &vm->io,    &vm->mmio, &vm->mem, v->index,
+				vm->run_size, vm->plat, &vm->pv, &vm->stopping };
 	sigset_t kick;
 
 	sigemptyset(&kick);

@@ -8,8 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../arch/x86/cpu.h"
-#include "../arch/x86/layout.h"
 #include "../lib/kvm.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
@@ -22,31 +20,6 @@ static int set_attributes(void *opaque, uint64_t gpa, uint64_t len,
 	return kvm_set_private(vm->vm_fd, gpa, len, private);
 }
 
-static int enable_hypercall_exit(int vm_fd)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_EXIT_HYPERCALL,
-		.args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-	};
-
-	return kvm_ioctl_ptr(vm_fd, KVM_ENABLE_CAP, &cap);
-}
-
-static int create_irqchip(struct vm *vm)
-{
-	struct kvm_pit_config pit = { .flags = 0 };
-	int ret;
-
-	/* Only Intel needs these (for real mode); both live in the MMIO hole. */
-	if (kvm_cap(vm->vm_fd, KVM_CAP_SET_TSS_ADDR) &&
-	    kvm_ioctl_raw(vm->vm_fd, KVM_SET_TSS_ADDR, X86_TSS_GPA))
-		log_debug("KVM_SET_TSS_ADDR refused");
-	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
-	if (!ret)
-		ret = kvm_ioctl_ptr(vm->vm_fd, KVM_CREATE_PIT2, &pit);
-	return ret;
-}
-
 static void init_memory(struct vm *vm, enum mem_content mode,
 			bool initial_shared);
 
@@ -55,7 +28,7 @@ void vm_init(struct vm *vm)
 	memset(vm, 0, sizeof(*vm));
 	vm->sys_fd = vm->vm_fd = vm->stop_efd = vm->input_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
-	bus_init(&vm->pio, "pio");
+	bus_init(&vm->io, ARCH_IO_NAME);
 	bus_init(&vm->mmio, "mmio");
 	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++)
 		vm->gmem_fd[i] = vm->shared_fd[i] = -1;
@@ -69,6 +42,7 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 
 	vm->plat = p;
 	vm->sys_fd = sys_fd;
+	vm->pv = (struct plat_vm){ sys_fd, -1, &vm->mem, NULL };
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0)
 		return -errno;
@@ -77,7 +51,7 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 	ret = kvm_ioctl(sys_fd, KVM_CREATE_VM, p->vm_type);
 	if (ret < 0)
 		return ret;
-	vm->vm_fd = ret;
+	vm->vm_fd = vm->pv.vm_fd = ret;
 	flags_ok = (uint64_t)kvm_cap(vm->vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS);
 	if (p->gmem_flags & ~flags_ok) {
 		log_err("platform %s needs guest_memfd flags 0x%llx, this VM "
@@ -86,17 +60,16 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 			(unsigned long long)flags_ok);
 		return -ENOTSUP;
 	}
-	ret = create_irqchip(vm);
-	if (!ret && p->hypercalls)
-		ret = enable_hypercall_exit(vm->vm_fd);
+	ret = arch_vm_create(&vm->arch, sys_fd, vm->vm_fd, p->irqchip);
+	if (!ret && p->vm_init)
+		ret = p->vm_init(&vm->pv);
 	if (ret)
 		return ret;
 	ret = kvm_ioctl(sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret < 0)
 		return ret;
 	vm->run_size = (size_t)ret;
-	vm->cpuid = kvm_supported_cpuid(sys_fd);
-	return vm->cpuid ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int new_memfd(uint64_t size)
@@ -112,21 +85,30 @@ static int new_memfd(uint64_t size)
 	return fd;
 }
 
+/* The private backing: a guest_memfd, or none (-1) for RAM_MEMFD_ONLY. */
+static int private_backing(struct vm *vm, uint64_t size)
+{
+	if (vm->plat->backing == RAM_MEMFD_ONLY)
+		return -1;
+	return kvm_create_guest_memfd(vm->vm_fd, size, vm->plat->gmem_flags);
+}
+
 static int shared_backing(struct vm *vm, int gmem, uint64_t size)
 {
-	return vm->plat->in_place ? gmem : new_memfd(size);
+	return vm->plat->backing == RAM_GMEM_IN_PLACE ? gmem : new_memfd(size);
 }
 
 int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
 {
 	int gmem, shared, idx, ret;
 
-	gmem = kvm_create_guest_memfd(vm->vm_fd, size, vm->plat->gmem_flags);
-	if (gmem < 0)
+	gmem = private_backing(vm, size);
+	if (gmem < -1)
 		return gmem;
 	shared = shared_backing(vm, gmem, size);
 	if (shared < 0) {
-		close(gmem);
+		if (gmem >= 0)
+			close(gmem);
 		return shared;
 	}
 	idx = mem_add_slot(&vm->mem, gpa, size, gmem, shared);
@@ -136,7 +118,8 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
 			      (unsigned long long)gpa);
 		if (shared != gmem)
 			close(shared);
-		close(gmem);
+		if (gmem >= 0)
+			close(gmem);
 		return idx;
 	}
 	vm->gmem_fd[idx] = gmem;
@@ -170,7 +153,7 @@ static void init_memory(struct vm *vm, enum mem_content mode,
 			bool initial_shared)
 {
 	struct mem_backend b = {
-		.in_place = vm->plat->in_place,
+		.in_place = platform_in_place(vm->plat),
 		.set_attributes = vm->plat->attributes ? set_attributes : NULL,
 		.opaque = vm,
 	};
@@ -181,7 +164,6 @@ static void init_memory(struct vm *vm, enum mem_content mode,
 
 static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
 {
-	struct kvm_cpuid2 *cpuid;
 	int ret;
 
 	v->vm = vm;
@@ -200,16 +182,11 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
 		log_err_errno("mapping kvm_run");
 		return -ENOMEM;
 	}
-	cpuid = x86_vcpu_cpuid(vm->cpuid, i, vm->ncpus, vm->plat->hypercalls);
-	if (!cpuid)
-		return -ENOMEM;
-	ret = kvm_ioctl(v->fd, KVM_SET_CPUID2, cpuid);
-	free(cpuid);
-	return ret;
+	return arch_vcpu_init(&vm->arch, v->fd, i, vm->ncpus,
+			      vm->plat->hypercalls);
 }
 
-int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
-		    uint32_t ebx)
+int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
 {
 	int ret;
 
@@ -224,7 +201,39 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
 		if (ret)
 			return ret;
 	}
-	return x86_set_entry_regs(vm->vcpu[0].fd, entry, ebx);
+	/* TDX: the TDX module sets the entry state, not the host. */
+	if (vm->plat->regs == REGS_NEVER)
+		return 0;
+	return arch_vcpu_set_entry(vm->vcpu[0].fd, entry.pc, entry.arg);
+}
+
+int vm_launch(struct vm *vm, const struct launch_list *l)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; !ret && i < l->n; i++) {
+		const struct launch_item *it = &l->item[i];
+
+		ret = vm->plat->launch
+			      ? vm->plat->launch(&vm->pv, it)
+			      : mem_launch_write(&vm->mem, gpa(it->gpa), it->data,
+						 it->len);
+		if (ret)
+			log_err("launch item %u (%s at 0x%llx) failed", i,
+				it->what, (unsigned long long)it->gpa);
+	}
+	return ret;
+}
+
+int vm_finalize(struct vm *vm)
+{
+	int ret = vm->plat->finalize ? vm->plat->finalize(&vm->pv) : 0;
+
+	if (!ret) {
+		mem_launch_done(&vm->mem);
+		vm->finalized = true;
+	}
+	return ret;
 }
 
 int vm_on_destroy(struct vm *vm, void (*fn)(void *), void *arg)
@@ -279,7 +288,7 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->vcpu);
 	vm->vcpu = NULL;
-	bus_destroy(&vm->pio);
+	bus_destroy(&vm->io);
 	bus_destroy(&vm->mmio);
 	if (vm->plat) /* memory exists once vm_create() ran */
 		mem_destroy(&vm->mem);
@@ -289,7 +298,7 @@ void vm_destroy(struct vm *vm)
 		if (vm->shared_fd[i] >= 0)
 			close(vm->shared_fd[i]);
 	}
-	free(vm->cpuid);
+	arch_vm_destroy(&vm->arch);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->stop_efd >= 0)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One virtual machine: the KVM file descriptors, guest memory, the two
- * buses, the vCPU threads, and how the VM stops. The builder assembles a
- * VM from a config; main runs it.
+ * One virtual machine: the KVM file descriptors, guest memory, the buses,
+ * the vCPU threads, and how the VM stops. The builder assembles a VM from
+ * a config; main runs it. What differs between platforms is asked of
+ * vm->plat; what differs between architectures goes through arch/arch.h.
  */
 #ifndef CVMM_VM_H
 #define CVMM_VM_H
@@ -11,12 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../arch/arch.h"
 #include "../devices/bus.h"
 #include "../devices/virtio/core.h"
 #include "../mem/access.h"
 #include "../mem/guest_mem.h"
+#include "../mem/launch.h"
+#include "../platform/platform.h"
 #include "exit.h"
-#include "platform.h"
 
 struct vm;
 
@@ -33,7 +36,7 @@ struct vcpu {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	enum vcpu_state state;
-	uint32_t start_entry, start_arg;
+	uint64_t start_entry, start_arg;
 	uint64_t exits[EXIT_KINDS];
 };
 
@@ -48,15 +51,17 @@ struct vm_cleanup {
 
 struct vm {
 	const struct platform *plat;
+	struct plat_vm pv; /* what the platform's hooks see */
+	struct arch_vm arch;
 	int sys_fd, vm_fd;
 	size_t run_size;
 	struct guest_mem mem;
 	struct mem_domain host; /* the domain of VMM-internal accesses */
 	int gmem_fd[MEM_MAX_SLOTS], shared_fd[MEM_MAX_SLOTS];
-	struct bus pio, mmio;
+	struct bus io, mmio; /* io: the architecture's I/O space, if any */
 	struct vcpu *vcpu;
 	unsigned int ncpus;
-	struct kvm_cpuid2 *cpuid;
+	bool finalized; /* the platform sealed the launch */
 	struct vm_cleanup cleanup[VM_MAX_CLEANUPS];
 	unsigned int ncleanups;
 	struct virtio_dev *virtio[VM_MAX_VIRTIO]; /* for --stats */
@@ -81,19 +86,20 @@ struct vm {
 void vm_init(struct vm *vm);
 
 /*
- * Create the KVM VM for platform p (irqchip, PIT, hypercall exits as the
- * platform needs) with empty guest memory whose conversions default to
- * mode and whose RAM starts shared or private. Returns 0 or -errno,
- * logging what failed; vm_destroy() cleans up either way.
+ * Create the KVM VM for platform p (its VM type, the interrupt controller
+ * it allows, then its vm_init hook) with empty guest memory whose
+ * conversions default to mode and whose RAM starts shared or private.
+ * Returns 0 or -errno, logging what failed; vm_destroy() cleans up either
+ * way.
  */
 int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 	      enum mem_content mode, bool initial_shared)
 	__attribute__((warn_unused_result));
 
 /*
- * Add [gpa, gpa+size) of RAM: one guest_memfd (plus a memfd for shared
- * pages where the platform needs one), mapped by mem/ and registered with
- * KVM_SET_USER_MEMORY_REGION2.
+ * Add [gpa, gpa+size) of RAM backed as the platform says (one guest_memfd,
+ * plus a memfd for shared pages where it needs one, or a memfd only),
+ * mapped by mem/ and registered with KVM_SET_USER_MEMORY_REGION2.
  */
 int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
 	__attribute__((warn_unused_result));
@@ -107,9 +113,22 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
 int vm_add_test_mem(struct vm *vm, uint64_t gpa, uint64_t size)
 	__attribute__((warn_unused_result));
 
-/* Create ncpus vCPUs with CPUID; vCPU 0 enters at entry with EBX = ebx. */
-int vm_create_vcpus(struct vm *vm, unsigned int ncpus, uint32_t entry,
-		    uint32_t ebx) __attribute__((warn_unused_result));
+/*
+ * Put every launch-list item into guest memory, in order, through the
+ * platform's launch hook (a plain copy when it has none).
+ */
+int vm_launch(struct vm *vm, const struct launch_list *l)
+	__attribute__((warn_unused_result));
+
+/*
+ * Create ncpus vCPUs (the architecture's setup); vCPU 0 gets the entry
+ * state unless the platform never lets the host set registers.
+ */
+int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
+	__attribute__((warn_unused_result));
+
+/* Seal the launch (the platform's finalize hook); no launch writes after. */
+int vm_finalize(struct vm *vm) __attribute__((warn_unused_result));
 
 /* Run something at vm_destroy() (devices the builder made). */
 int vm_on_destroy(struct vm *vm, void (*fn)(void *), void *arg)
@@ -127,11 +146,12 @@ int vm_irqfd(struct vm *vm, unsigned int gsi, int fd)
 int vm_irq_line(struct vm *vm, unsigned int gsi, int level);
 
 /*
- * Start an application processor in the PVH entry state (the CPU start
- * device calls this from a vCPU thread). Returns 0, -EINVAL or -EBUSY.
+ * Start a secondary vCPU in the boot protocol's entry state (the CPU start
+ * device calls this from a vCPU thread). Returns 0, -EINVAL, -EBUSY, or
+ * -EPERM when the platform no longer lets the host set registers.
  */
-int vm_start_ap(struct vm *vm, unsigned int index, uint32_t entry,
-		uint32_t arg);
+int vm_start_ap(struct vm *vm, unsigned int index, uint64_t entry,
+		uint64_t arg);
 
 /* Forward bytes read from fd to input() while the VM runs (one source). */
 void vm_set_input(struct vm *vm, int fd,

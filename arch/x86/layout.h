@@ -25,6 +25,19 @@
 #define X86_MMIO_HOLE_START 0xc0000000ULL
 #define X86_MMIO_HOLE_END 0x100000000ULL
 
+/* Legacy ports: COM1 and its ISA interrupt, the two reset ports. */
+#define X86_COM1_PORT 0x3f8
+#define X86_COM1_GSI 4
+#define X86_RESET_CF9_PORT 0xcf9
+#define X86_RESET_I8042_PORT 0x64
+
+/* virtio-mmio devices: one page each in the hole, IOAPIC pins from 16 on
+ * (not shared with ISA devices). */
+#define X86_VIRTIO_BASE 0xd0000000ULL
+#define X86_VIRTIO_STRIDE 0x1000ULL
+#define X86_VIRTIO_GSI 16
+#define X86_VIRTIO_MAX 8 /* pins 16..23 */
+
 /* Where the VMM-owned helpers for real mode would go (Intel), in the hole. */
 #define X86_IDENTITY_MAP_GPA 0xfeffc000ULL
 #define X86_TSS_GPA 0xfeffd000ULL

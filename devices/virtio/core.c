@@ -220,7 +220,7 @@ static void busy_poll(struct virtio_dev *d)
 			end = now_ns() + BUSY_POLL_NS;
 		else
 			for (int i = 0; i < 32; i++) /* the clock is not free */
-				__builtin_ia32_pause();
+				cpu_relax();
 	set_polling(d, false);
 	pthread_mutex_lock(&d->lock);
 	for (unsigned int q = 0; q < d->ops->num_queues; q++)

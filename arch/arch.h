@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The architecture seam: everything vmm/ needs to know about the CPU
+ * architecture, as one set of names. arch/<arch>/ implements them; the
+ * core (vmm/, mem/, devices/) includes only this header, never a file
+ * under arch/<arch>/, so a second architecture is a new folder written
+ * against this header. What an architecture owns: the address map and
+ * where each system device sits, RAM regions, interrupt numbering, the
+ * interrupt controller, vCPU setup (CPUID, entry registers), the boot
+ * protocol (kernel format, boot information, device tree), and exits that
+ * only it has (x86 port I/O).
+ */
+#ifndef CVMM_ARCH_H
+#define CVMM_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../devices/bus.h"
+
+#if defined(__x86_64__)
+#include "x86/arch_types.h"
+#else
+#error "cvmm supports x86_64 only so far (arch/arm64 is the next issue)"
+#endif
+
+struct kvm_run;
+struct launch_list;
+
+/* --- Address map ----------------------------------------------------- */
+
+/* One range of guest RAM; each becomes one memslot. */
+struct arch_ram_region {
+	uint64_t gpa, size;
+};
+
+/* Split ram bytes of guest RAM into regions; returns how many (>= 1). */
+unsigned int arch_ram_regions(uint64_t ram,
+			      struct arch_ram_region out[ARCH_MAX_RAM_REGIONS]);
+
+/*
+ * The address spaces a device can sit in. ARCH_SPACE_IO is an address
+ * space separate from memory (x86 port I/O); an architecture without one
+ * never places a device there.
+ */
+enum arch_space { ARCH_SPACE_MMIO, ARCH_SPACE_IO };
+
+/* The system devices every VM has, whose place the architecture decides. */
+enum arch_sysdev {
+	SYSDEV_UART,	  /* the console UART (a 16550) */
+	SYSDEV_EXIT,	  /* paravirtual exit device */
+	SYSDEV_RESET,	  /* reset control (x86: the 0xcf9 port) */
+	SYSDEV_RESET_KBD, /* reset through the keyboard controller */
+	SYSDEV_CPU_START, /* starts secondary vCPUs (no real mode here) */
+	SYSDEV_CONVERT,	  /* paravirtual conversion device */
+	SYSDEV_TEST,	  /* test device (--testdev) */
+	SYSDEV_COUNT
+};
+
+/*
+ * Where a device sits: its space, range, and its interrupt as the GSI the
+ * architecture maps its line to (ARCH_NO_IRQ: none). len 0: the device
+ * does not exist on this architecture.
+ */
+#define ARCH_NO_IRQ (~0u)
+struct arch_place {
+	enum arch_space space;
+	uint64_t base, len;
+	unsigned int gsi;
+};
+
+struct arch_place arch_sysdev_place(enum arch_sysdev d);
+
+/* Where virtio-mmio device number i sits and its interrupt. */
+struct arch_place arch_virtio_place(unsigned int i);
+
+/* Memory without guest_memfd for --testdev, outside the RAM regions. */
+struct arch_place arch_test_memory(void);
+
+/* --- The VM and its vCPUs --------------------------------------------- */
+
+/* The name of KVM VM type t ("default", ...), or NULL past the last. */
+const char *arch_vm_type_name(unsigned int t);
+
+/*
+ * The interrupt controller a platform asks for: all of it in KVM, or only
+ * the local APICs in KVM and the rest (IOAPIC, PIC, PIT) left out.
+ */
+enum arch_irqchip { ARCH_IRQCHIP_KERNEL, ARCH_IRQCHIP_SPLIT };
+
+/* After KVM_CREATE_VM: interrupt controller, timers, CPU features. */
+int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
+		   enum arch_irqchip irqchip) __attribute__((warn_unused_result));
+void arch_vm_destroy(struct arch_vm *a);
+
+/*
+ * Set up vCPU index of ncpus right after KVM_CREATE_VCPU (x86: CPUID,
+ * telling the guest whether conversion hypercalls reach the VMM).
+ */
+int arch_vcpu_init(struct arch_vm *a, int vcpu_fd, unsigned int index,
+		   unsigned int ncpus, bool conv_hypercall)
+	__attribute__((warn_unused_result));
+
+/* Put a vCPU in the boot protocol's entry state: pc, and its argument. */
+int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
+	__attribute__((warn_unused_result));
+
+/* --- Exits ------------------------------------------------------------ */
+
+/* Is this exit reason one the architecture handles (arch_handle_exit)? */
+bool arch_owns_exit(const struct kvm_run *run);
+
+/*
+ * Handle an exit the architecture owns. io is the VM's ARCH_SPACE_IO bus,
+ * run_size the bytes mapped for kvm_run. Returns 0 to resume, -EINVAL for
+ * a malformed exit (the VM stops).
+ */
+int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
+		     unsigned int cpu) __attribute__((warn_unused_result));
+
+/* --- Boot ------------------------------------------------------------- */
+
+/* What the boot protocol needs to describe the machine to the guest. */
+struct arch_boot_desc {
+	uint64_t ram;
+	const char *cmdline;
+	uint64_t pool_base, pool_size; /* size 0: no DMA pool */
+	const struct arch_place *virtio;
+	unsigned int nvirtio;
+	uint64_t dt_base; /* where the device tree goes */
+};
+
+/*
+ * Build the boot information (device tree, boot info page, command line)
+ * and append it to the launch list. Returns 0 or -errno (-E2BIG: does not
+ * fit its place).
+ */
+int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
+		    struct launch_list *l) __attribute__((warn_unused_result));
+
+/* The vCPU entry state that arch_boot_build() set up: pc and argument. */
+struct arch_entry {
+	uint64_t pc, arg;
+};
+struct arch_entry arch_boot_entry(const struct arch_boot *b,
+				  uint64_t kernel_entry);
+
+#endif

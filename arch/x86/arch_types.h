@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86's side of arch/arch.h: the types and constants the core sees under
+ * architecture-neutral names. Only arch/arch.h includes this file.
+ */
+#ifndef CVMM_X86_ARCH_TYPES_H
+#define CVMM_X86_ARCH_TYPES_H
+
+#include <stdint.h>
+
+#include "fdt.h"
+#include "layout.h"
+#include "loader.h"
+#include "pvh.h"
+
+#define ARCH_NAME "x86_64"
+/* The I/O space (ARCH_SPACE_IO) in messages and --stats: port I/O. */
+#define ARCH_IO_NAME "pio"
+/* Below the 32-bit MMIO hole, and from 4 GiB on. */
+#define ARCH_MAX_RAM_REGIONS 2
+/* The command line, NUL included, fits this. */
+#define ARCH_CMDLINE_MAX X86_CMDLINE_MAX
+/* The device tree: at most this big, after the kernel and at or above
+ * ARCH_DT_FLOOR (the boot info lives below), ending below ARCH_DT_CEILING. */
+#define ARCH_DT_MAX X86_FDT_MAX
+#define ARCH_DT_FLOOR X86_HIGH_START
+#define ARCH_DT_CEILING X86_MMIO_HOLE_START
+
+struct kvm_cpuid2;
+
+/* Per-VM state: the CPUID KVM supports, adjusted per vCPU. */
+struct arch_vm {
+	struct kvm_cpuid2 *cpuid;
+};
+
+/* Boot information built before launch (PVH: device tree, boot page). */
+struct arch_boot {
+	uint8_t dtb[X86_FDT_MAX];
+	struct pvh_boot_page page;
+};
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A confidential-computing platform is the behaviour that differs between
+ * soft, sw-protected and (later) pKVM, SEV-SNP and TDX: how the host finds
+ * out it can run one, what VM type it creates, what backs each memslot,
+ * how the boot image gets into private memory (and is measured), when the
+ * launch is sealed, whether the host may set vCPU registers, which
+ * interrupt controller KVM may provide, what the guest hears when a
+ * conversion cannot be done right now, and exits only it has.
+ *
+ * One file per platform (platform/<name>.c) fills in one struct platform;
+ * platform.c lists them in one table. Hooks see the VM through struct
+ * plat_vm (its KVM fds and guest memory), never vmm/'s struct vm. Facts
+ * are fields; behaviour is a hook. A hook a platform does not need is
+ * NULL and the builder and exit code do the plain thing, as OpenBSD vmd's
+ * sev_* calls are no-ops without SEV. The builder calls them in order:
+ *
+ *   probe -> KVM_CREATE_VM(vm_type) -> vm_init -> memslots (backing) ->
+ *   launch (each launch-list item, in order) -> vCPUs (entry registers
+ *   when regs allows) -> finalize -> first KVM_RUN
+ */
+#ifndef CVMM_PLATFORM_H
+#define CVMM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../arch/arch.h"
+#include "../mem/guest_mem.h"
+#include "../mem/launch.h"
+
+struct kvm_run;
+
+/* What a platform's hooks may touch of a VM. */
+struct plat_vm {
+	int sys_fd, vm_fd;
+	struct guest_mem *mem;
+	void *state; /* the platform's own (e.g. the /dev/sev fd); NULL so far */
+};
+
+/* What backs a memslot of RAM. */
+enum ram_backing {
+	/* One guest_memfd holds both states; the host maps its shared pages. */
+	RAM_GMEM_IN_PLACE,
+	/* Private pages in guest_memfd, shared pages in a memfd beside it. */
+	RAM_GMEM_AND_MEMFD,
+	/* A memfd only: the kernel takes private pages from the host itself
+	 * (pKVM in Linux 7.3 cannot back protected memory with guest_memfd). */
+	RAM_MEMFD_ONLY,
+};
+
+/* When the host may set a vCPU's registers. */
+enum vcpu_regs {
+	REGS_ANY_TIME,	       /* soft, sw-protected, pKVM */
+	REGS_BEFORE_FINALIZE,  /* SEV-SNP: sealed by LAUNCH_FINISH */
+	REGS_NEVER,	       /* TDX: the TDX module sets them */
+};
+
+/* What the guest hears when part of a conversion is busy (host I/O). */
+enum conv_busy {
+	BUSY_ANSWER_RETRY, /* "try again" (EAGAIN to MAP_GPA_RANGE) */
+	BUSY_WAIT,	   /* wait for the I/O, then answer: the guest never
+			    * sees EAGAIN (SEV-SNP guests treat it as fatal) */
+};
+
+/* What a platform's exit hook did with an exit. */
+enum plat_exit { PLAT_EXIT_NOT_MINE, PLAT_EXIT_RESUME, PLAT_EXIT_STOP };
+
+struct platform {
+	const char *name;
+	const char *summary;
+	unsigned long vm_type;	   /* KVM_CREATE_VM argument */
+	uint64_t gmem_flags;	   /* KVM_CREATE_GUEST_MEMFD flags */
+	enum ram_backing backing;
+	bool attributes;	   /* KVM_SET_MEMORY_ATTRIBUTES tracks state */
+	bool hypercalls;	   /* MAP_GPA_RANGE exits reach cvmm */
+	bool initial_shared;	   /* default state of RAM at launch */
+	enum mem_content default_mode;
+	enum arch_irqchip irqchip;
+	enum vcpu_regs regs;
+	enum conv_busy busy;
+
+	/*
+	 * Extra host checks beyond the generic ones (guest_memfd, memslot
+	 * v2, the VM type, attributes, hypercall exits). Returns 0 or
+	 * -ENOTSUP with *missing naming what the host lacks.
+	 */
+	int (*probe)(int sys_fd, const char **missing);
+	/* After KVM_CREATE_VM, before memory and vCPUs exist. */
+	int (*vm_init)(struct plat_vm *vm);
+	/* Put one launch-list item into guest memory. NULL: plain copy. */
+	int (*launch)(struct plat_vm *vm, const struct launch_item *item);
+	/* After every vCPU is set up, before the first run. */
+	int (*finalize)(struct plat_vm *vm);
+	/* Exits only this platform has; NULL or NOT_MINE: the generic code. */
+	enum plat_exit (*handle_exit)(struct plat_vm *vm, struct kvm_run *run,
+				      int *status);
+};
+
+/* The platform called name, or NULL. */
+const struct platform *platform_find(const char *name);
+
+/* The i-th platform of the table, or NULL past the end. */
+const struct platform *platform_at(unsigned int i);
+
+/* "soft, sw-protected": the names, for error messages and --help. */
+const char *platform_names(void);
+
+/*
+ * Can this host run p? Returns 0, or -ENOTSUP with *missing naming the
+ * capability it lacks (a static string).
+ */
+int platform_probe(const struct platform *p, int sys_fd,
+		   const char **missing);
+
+/* Do shared pages live in the guest_memfd itself (contents can survive)? */
+static inline bool platform_in_place(const struct platform *p)
+{
+	return p->backing == RAM_GMEM_IN_PLACE;
+}
+
+/* The platforms, one file each (platform/<name>.c). */
+extern const struct platform platform_soft;
+#if defined(__x86_64__)
+extern const struct platform platform_sw_protected;
+#endif
+
+#endif
