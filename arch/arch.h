@@ -119,6 +119,45 @@ bool arch_owns_exit(const struct kvm_run *run);
 int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
 		     unsigned int cpu) __attribute__((warn_unused_result));
 
+/* --- The kernel -------------------------------------------------------- */
+
+/*
+ * A kernel image as the architecture's boot protocol reads it: loadable
+ * segments (file bytes at offset, then zeros up to memsz) and the entry.
+ */
+#define KERNEL_MAX_SEGMENTS 16
+#define KERNEL_MAX_FILE (512ULL << 20) /* after decompression */
+
+struct kernel_segment {
+	uint64_t paddr, memsz, filesz, offset;
+};
+
+struct kernel_image {
+	struct kernel_segment seg[KERNEL_MAX_SEGMENTS];
+	size_t nseg;
+	uint32_t entry;	 /* entry point (below 4 GiB on every cvmm layout) */
+	uint64_t end;	 /* highest paddr + memsz of any segment */
+};
+
+/*
+ * Read path into a malloc'd buffer, inflating it if it is gzip data.
+ * Returns 0 or -errno with err filled.
+ */
+int kernel_read_file(const char *path, uint8_t **buf, size_t *len,
+		     char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Parse and check an ELF image in buf. Returns 0 or -EINVAL with err. */
+int kernel_parse(const uint8_t *buf, size_t len, struct kernel_image *img,
+		 char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Does every segment lie in RAM of a `ram`-byte guest, clear of the boot
+ * info area? Returns 0 or -E2BIG with err.
+ */
+int kernel_check_fit(const struct kernel_image *img, uint64_t ram, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
+
 /* --- Boot ------------------------------------------------------------- */
 
 /* What the boot protocol needs to describe the machine to the guest. */

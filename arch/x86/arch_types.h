@@ -10,7 +10,6 @@
 
 #include "fdt.h"
 #include "layout.h"
-#include "loader.h"
 #include "pvh.h"
 
 #define ARCH_NAME "x86_64"
