@@ -40,7 +40,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 
 LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) \
 	$(wildcard mem/*.c) $(wildcard devices/*.c) $(wildcard devices/virtio/*.c) \
-	$(wildcard arch/x86/*.c) $(wildcard lib/*.c) \
+	$(wildcard arch/*.c) $(wildcard arch/x86/*.c) $(wildcard lib/*.c) \
 	$(wildcard platform/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 COMMON_TEST_SRCS := $(wildcard tests/common/*.c)

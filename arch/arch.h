@@ -21,8 +21,10 @@
 
 #if defined(__x86_64__)
 #include "x86/arch_types.h"
+#elif defined(__aarch64__)
+#include "arm64/arch_types.h"
 #else
-#error "cvmm supports x86_64 only so far (arch/arm64 is the next issue)"
+#error "cvmm supports x86_64 and arm64"
 #endif
 
 struct kvm_run;
@@ -102,6 +104,12 @@ int arch_vcpu_init(struct arch_vm *a, int vcpu_fd, unsigned int index,
 		   unsigned int ncpus, bool conv_hypercall)
 	__attribute__((warn_unused_result));
 
+/* After every vCPU exists (arm64: the vGIC can only be initialised then). */
+int arch_vcpus_created(struct arch_vm *a) __attribute__((warn_unused_result));
+
+/* The number KVM_IRQ_LINE wants for a device's gsi (arm64 encodes it). */
+uint32_t arch_irq_line_id(unsigned int gsi);
+
 /* Put a vCPU in the boot protocol's entry state: pc, and its argument. */
 int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 	__attribute__((warn_unused_result));
@@ -167,6 +175,7 @@ struct arch_boot_desc {
 	uint64_t pool_base, pool_size; /* size 0: no DMA pool */
 	const struct arch_place *virtio;
 	unsigned int nvirtio;
+	unsigned int ncpus;
 	uint64_t dt_base; /* where the device tree goes */
 };
 

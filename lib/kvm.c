@@ -85,28 +85,3 @@ int kvm_set_private(int vm_fd, uint64_t gpa, uint64_t size, bool private)
 
 	return kvm_ioctl_ptr(vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a);
 }
-
-struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd)
-{
-	/* Grow until KVM stops answering E2BIG. */
-	for (unsigned int n = 64; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *c =
-			calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-		int ret;
-
-		if (!c)
-			return NULL;
-		c->nent = n;
-		ret = kvm_ioctl_raw(sys_fd, KVM_GET_SUPPORTED_CPUID,
-				    (unsigned long)c);
-		if (ret == 0)
-			return c;
-		free(c);
-		if (ret != -E2BIG) {
-			errno = -ret;
-			log_err_errno("KVM_GET_SUPPORTED_CPUID");
-			return NULL;
-		}
-	}
-	return NULL;
-}

@@ -51,7 +51,4 @@ int kvm_set_memslot(int vm_fd, unsigned int slot, uint64_t gpa,
 int kvm_set_private(int vm_fd, uint64_t gpa, uint64_t size, bool private)
 	__attribute__((warn_unused_result));
 
-/* KVM_GET_SUPPORTED_CPUID into a malloc'd struct; NULL on failure. */
-struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd);
-
 #endif

@@ -43,6 +43,10 @@
 #define KVM_X86_SNP_VM 4
 #define KVM_X86_TDX_VM 5
 #endif
+/* arm64: a pKVM protected VM (ORed with the IPA size bits; 0: 40 bits). */
+#ifndef KVM_VM_TYPE_ARM_PROTECTED
+#define KVM_VM_TYPE_ARM_PROTECTED (1UL << 31)
+#endif
 
 /* guest_memfd. */
 #ifndef KVM_CREATE_GUEST_MEMFD

@@ -16,6 +16,9 @@ static const struct platform *const platforms[] = {
 #if defined(__x86_64__)
 	&platform_sw_protected,
 #endif
+#if defined(__aarch64__)
+	&platform_pkvm,
+#endif
 };
 
 const struct platform *platform_at(unsigned int i)
@@ -55,7 +58,9 @@ static const char *generic_missing(const struct platform *p, int sys_fd)
 		return "KVM_CAP_GUEST_MEMFD (guest_memfd)";
 	if (!kvm_cap(sys_fd, KVM_CAP_USER_MEMORY2))
 		return "KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2)";
-	if (p->vm_type && !(types & (1L << p->vm_type)))
+	/* KVM_CAP_VM_TYPES is a bitmap of small types (x86); a platform
+	 * with another kind of type checks it in its own probe. */
+	if (p->vm_type && p->vm_type < 64 && !(types & (1UL << p->vm_type)))
 		return "its VM type (KVM_CAP_VM_TYPES)";
 	if (p->attributes && !(kvm_cap(sys_fd, KVM_CAP_MEMORY_ATTRIBUTES) &
 			       KVM_MEMORY_ATTRIBUTE_PRIVATE))

@@ -79,6 +79,12 @@ struct platform {
 	enum arch_irqchip irqchip;
 	enum vcpu_regs regs;
 	enum conv_busy busy;
+	/*
+	 * The guest shares and unshares pages with the hypervisor and cvmm is
+	 * never told (pKVM): cvmm's record cannot follow the guest, so
+	 * devices may touch only the DMA pool, which the guest shares whole.
+	 */
+	bool sharing_unseen;
 
 	/*
 	 * Extra host checks beyond the generic ones (guest_memfd, memslot
@@ -123,6 +129,9 @@ static inline bool platform_in_place(const struct platform *p)
 extern const struct platform platform_soft;
 #if defined(__x86_64__)
 extern const struct platform platform_sw_protected;
+#endif
+#if defined(__aarch64__)
+extern const struct platform platform_pkvm;
 #endif
 
 #endif

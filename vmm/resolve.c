@@ -67,6 +67,13 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 			r->plat->name);
 		return BAD_INPUT;
 	}
+	if (c->dma_anywhere && r->plat->sharing_unseen) {
+		log_err("%s: platform %s cannot see which pages the guest "
+			"shares, so devices may touch only the DMA pool",
+			option_origin(c, "dma-anywhere", where, sizeof(where)),
+			r->plat->name);
+		return BAD_INPUT;
+	}
 	if (plan_layout(c, r->img.end, &r->plan, err, sizeof(err))) {
 		log_err("%s: %s", option_origin(c, "memory", where, sizeof(where)),
 			err);
@@ -81,7 +88,7 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 	const struct plan *p = &r->plan;
 	struct arch_place virtio[PLAN_MAX_VIRTIO];
 	struct arch_boot_desc d = { c->memory, c->cmdline, p->pool_base,
-				    p->pool_size, virtio, p->nvirtio,
+				    p->pool_size, virtio, p->nvirtio, c->cpus,
 				    p->dtb_base };
 	char what[24], where[256];
 	int ret = 0;

@@ -201,9 +201,10 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
 		if (ret)
 			return ret;
 	}
+	ret = arch_vcpus_created(&vm->arch);
 	/* TDX: the TDX module sets the entry state, not the host. */
-	if (vm->plat->regs == REGS_NEVER)
-		return 0;
+	if (ret || vm->plat->regs == REGS_NEVER)
+		return ret;
 	return arch_vcpu_set_entry(vm->vcpu[0].fd, entry.pc, entry.arg);
 }
 
@@ -267,7 +268,8 @@ int vm_irqfd(struct vm *vm, unsigned int gsi, int fd)
 
 int vm_irq_line(struct vm *vm, unsigned int gsi, int level)
 {
-	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+	struct kvm_irq_level irq = { .irq = arch_irq_line_id(gsi),
+				     .level = (uint32_t)level };
 
 	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }

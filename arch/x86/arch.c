@@ -123,6 +123,17 @@ int arch_vcpu_init(struct arch_vm *a, int vcpu_fd, unsigned int index,
 	return ret;
 }
 
+int arch_vcpus_created(struct arch_vm *a)
+{
+	(void)a;
+	return 0;
+}
+
+uint32_t arch_irq_line_id(unsigned int gsi)
+{
+	return gsi; /* an IOAPIC pin */
+}
+
 int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 {
 	/* The PVH entry is 32-bit: both fit, the builder checked. */

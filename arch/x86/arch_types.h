@@ -25,6 +25,10 @@
 #define ARCH_DT_FLOOR X86_HIGH_START
 #define ARCH_DT_CEILING X86_MMIO_HOLE_START
 
+/* Secondary vCPUs cannot run real mode here, so cvmm starts them (the
+ * CPU start device) in the PVH entry state. */
+#define ARCH_SECONDARIES_START_IN_KERNEL false
+
 struct kvm_cpuid2;
 
 /* Per-VM state: the CPUID KVM supports, adjusted per vCPU. */

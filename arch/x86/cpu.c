@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "cpu.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/kvm.h"
+#include "../../lib/log.h"
 
 
 struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,
@@ -88,4 +90,29 @@ int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
 	regs.rbx = ebx;
 	regs.rflags = 0x2;
 	return kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
+}
+
+struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd)
+{
+	/* Grow until KVM stops answering E2BIG. */
+	for (unsigned int n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c =
+			calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		int ret;
+
+		if (!c)
+			return NULL;
+		c->nent = n;
+		ret = kvm_ioctl_raw(sys_fd, KVM_GET_SUPPORTED_CPUID,
+				    (unsigned long)c);
+		if (ret == 0)
+			return c;
+		free(c);
+		if (ret != -E2BIG) {
+			errno = -ret;
+			log_err_errno("KVM_GET_SUPPORTED_CPUID");
+			return NULL;
+		}
+	}
+	return NULL;
 }

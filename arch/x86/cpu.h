@@ -8,6 +8,9 @@
 
 struct kvm_cpuid2;
 
+/* KVM_GET_SUPPORTED_CPUID into a malloc'd struct; NULL on failure. */
+struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd);
+
 /*
  * A copy of the host's supported CPUID adjusted for vCPU `index` of
  * `ncpus`: its APIC IDs, and the KVM paravirtual feature bit that tells the
