@@ -2,6 +2,10 @@
 /* Bad kernels and bad options: status 1 and one line naming the problem. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "../common/elfgen.h"
 #include "harness.h"
@@ -130,6 +134,90 @@ START_TEST(platform_refuses_options)
 }
 END_TEST
 
+/* A FIFO, a directory and a socket in the scratch directory, and /dev/zero. */
+static const char *const *special_paths(void)
+{
+	static char fifo[256], dir[256], sock[256];
+	static const char *paths[] = { fifo, dir, sock, "/dev/zero", NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s;
+
+	if (fifo[0])
+		return paths;
+	snprintf(fifo, sizeof(fifo), "%s", scratch("fifo"));
+	snprintf(dir, sizeof(dir), "%s", scratch("dir"));
+	snprintf(sock, sizeof(sock), "%s", scratch("sock"));
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_uint_lt(strlen(sock), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, sock, strlen(sock));
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(s);
+	return paths;
+}
+
+static void expect_one_line(struct run *r, const char *want)
+{
+	expect_status(r, 1);
+	expect_has(r->err, want);
+	ck_assert_msg(count_lines(r->err) == 1, "not one line:\n%s", r->err);
+	run_free(r);
+}
+
+/*
+ * Each special path as --kernel, --disk (read-write and read-only) and
+ * --config: one line naming the option, the path and its kind, status 1,
+ * and no hang (a FIFO blocked open() forever; the harness kills at 10 s).
+ */
+START_TEST(special_files_refused)
+{
+	const char *const *p = special_paths();
+	char want[512], ro[300];
+	struct run r;
+
+	for (; *p; p++) {
+		const char *kind = strstr(*p, "fifo") ? "a FIFO"
+				   : strstr(*p, "dir")  ? "a directory"
+				   : strstr(*p, "sock") ? "a socket"
+							: "a character device";
+
+		run_cvmm(&r, 10, "run", "--kernel", *p, NULL);
+		snprintf(want, sizeof(want), "--kernel '%s': is %s, not a "
+			 "regular file", *p, kind);
+		expect_one_line(&r, want);
+		run_cvmm(&r, 10, "run", "--config", *p, NULL);
+		snprintf(want, sizeof(want), "--config '%s': is %s, not a "
+			 "regular file", *p, kind);
+		expect_one_line(&r, want);
+		snprintf(want, sizeof(want), "disk '%s': is %s, not a regular "
+			 "file or block device", *p, kind);
+		snprintf(ro, sizeof(ro), "%s,readonly", *p);
+		run_cvmm(&r, 10, "run", "--kernel", testkernel_path(), "--disk",
+			 ro, NULL);
+		expect_one_line(&r, want);
+		run_cvmm(&r, 10, "run", "--kernel", testkernel_path(), "--disk",
+			 *p, NULL);
+		expect_one_line(&r, want);
+	}
+}
+END_TEST
+
+/* A config file of NUL bytes ends at once with file:1 (it used to spin). */
+START_TEST(binary_config_refused)
+{
+	const char *ini = make_file("zeros.ini", 1 << 20, 0);
+	char want[300];
+	struct run r;
+
+	run_cvmm(&r, 10, "run", "--config", ini, NULL);
+	snprintf(want, sizeof(want), "%s:1: byte 0x00 is not text", ini);
+	expect_one_line(&r, want);
+	run_cvmm(&r, 10, "run", "--config", ini, "--config", ini, NULL);
+	expect_one_line(&r, "--config: given twice");
+}
+END_TEST
+
 Suite *errors_suite(void)
 {
 	Suite *s = suite_create("errors");
@@ -140,6 +228,8 @@ Suite *errors_suite(void)
 	tcase_add_test(tc, bad_options);
 	tcase_add_test(tc, unavailable_platform);
 	tcase_add_test(tc, platform_refuses_options);
+	tcase_add_test(tc, special_files_refused);
+	tcase_add_test(tc, binary_config_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
