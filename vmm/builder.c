@@ -211,6 +211,22 @@ static int open_disks(struct devices *d, const struct vm_config *c)
 	return 0;
 }
 
+int vm_check_disks(const struct vm_config *c)
+{
+	struct devices *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return CVMM_EXIT_FAILURE;
+	for (unsigned int i = 0; i < CONFIG_MAX_DISKS; i++)
+		d->blk[i].fd = -1;
+	ret = open_disks(d, c);
+	for (unsigned int i = 0; i < CONFIG_MAX_DISKS; i++)
+		virtio_blk_close(&d->blk[i]);
+	free(d);
+	return ret;
+}
+
 static int load_kernel(struct vm *vm, const uint8_t *file,
 		       const struct kernel_image *img)
 {

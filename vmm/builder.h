@@ -21,4 +21,12 @@
  */
 int vm_build(struct vm *vm, const struct vm_config *c);
 
+/*
+ * What vm_build() does with the disks, for --dry-run: open each (type,
+ * size, lock, read-only) with the same checks and messages, then close
+ * them. Returns 0, CVMM_EXIT_BAD_INPUT (one line logged) or
+ * CVMM_EXIT_FAILURE.
+ */
+int vm_check_disks(const struct vm_config *c);
+
 #endif
