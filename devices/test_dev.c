@@ -13,6 +13,7 @@ void test_dev_init(struct test_dev *t, struct guest_mem *m)
 {
 	memset(t, 0, sizeof(*t));
 	mem_domain_init(&t->dom, m, "testdev", 0, 0);
+	mem_domain_allow_test_mem(&t->dom); /* test=memfault reads it back */
 	pthread_mutex_init(&t->lock, NULL);
 }
 

@@ -16,6 +16,12 @@ void mem_domain_init(struct mem_domain *d, struct guest_mem *m,
 	d->size = size;
 	d->refused = 0;
 	d->warned = false;
+	d->test_mem = false;
+}
+
+void mem_domain_allow_test_mem(struct mem_domain *d)
+{
+	d->test_mem = true;
 }
 
 static int refuse(struct mem_domain *d, uint64_t gpa, uint64_t len, int err)
@@ -48,7 +54,8 @@ static int check(struct mem_domain *d, uint64_t gpa, uint64_t len,
 	if (d->size && !range_within(gpa, len, d->base, d->size))
 		return refuse(d, gpa, len, -EFAULT);
 	s = mem_find_slot(d->mem, gpa, len);
-	if (!s)
+	/* Only RAM has a private backing; the test memory is not RAM. */
+	if (!s || (s->private_fd < 0 && !d->test_mem))
 		return refuse(d, gpa, len, -EFAULT);
 	off = gpa - s->gpa;
 	if (!rangeset_contains(&s->shared, off / PAGE_SIZE,

@@ -21,14 +21,25 @@
 struct mem_domain {
 	struct guest_mem *mem;
 	uint64_t base, size; /* the window */
+	bool test_mem;	     /* may also touch slots without private backing */
 	const char *name;    /* for log lines */
 	uint64_t refused;    /* accesses refused (atomic) */
 	bool warned;	     /* the first refusal is logged, later ones counted */
 };
 
-/* A window of [base, base+size); size 0 means every address. */
+/*
+ * A window of [base, base+size); size 0 means all of guest RAM: every
+ * slot with a private backing, never the test memory (a slot without one,
+ * in the MMIO hole) nor anything outside the slots.
+ */
 void mem_domain_init(struct mem_domain *d, struct guest_mem *m,
 		     const char *name, uint64_t base, uint64_t size);
+
+/*
+ * Let d also touch slots without private backing (the test memory): for
+ * the test device, whose memory it is. Devices that do DMA never get this.
+ */
+void mem_domain_allow_test_mem(struct mem_domain *d);
 
 /*
  * Copy len bytes between guest RAM and buf. Returns 0, -EFAULT (outside

@@ -10,6 +10,7 @@ packages=(
 	libinih-dev              # config files
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
+	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)
 )
 
 missing=()

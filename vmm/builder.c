@@ -190,6 +190,18 @@ static int prepare_devices(struct devices *d, const struct vm_config *c,
 	return 0;
 }
 
+int vm_check_devices(const struct vm_config *c, const struct plan *p)
+{
+	struct devices *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return CVMM_EXIT_FAILURE;
+	ret = prepare_devices(d, c, p);
+	free_devices(d);
+	return ret;
+}
+
 static int add_ram(struct vm *vm, const struct vm_config *c)
 {
 	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];

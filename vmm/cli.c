@@ -71,7 +71,13 @@ static enum cli_result collect(int argc, char **argv, struct arg *args,
 			return CLI_HELP;
 		if (opt == '?' || opt == ':')
 			return bad_option(argv[optind - 1], opt, err, errlen);
-		if (opt == OPT_CONFIG)
+		if (opt == OPT_CONFIG && *config) {
+			/* Which one would win is a guess: refuse to make it. */
+			snprintf(err, errlen, "--config: given twice ('%s', then "
+				 "'%s'); a VM is described by one file", *config,
+				 optarg);
+			return CLI_ERROR;
+		} else if (opt == OPT_CONFIG)
 			*config = optarg;
 		else if (opt == OPT_DRY_RUN)
 			*dry_run = true;

@@ -2,12 +2,15 @@
 #include "config_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../lib/files.h"
 #include "options.h"
 
 struct file_ctx {
@@ -40,21 +43,42 @@ static int fail(struct file_ctx *x, const char *fmt, ...)
 	return 0; /* tells inih this line failed */
 }
 
-/* inih's line reader: counts lines and refuses ones it would cut. */
+/* Bytes a text file may hold: printable ASCII, tab, CR, LF and UTF-8. */
+static bool is_text(int ch)
+{
+	return ch >= 0x20 ? ch != 0x7f : ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/*
+ * inih's line reader: reads one line of at most num - 1 bytes (newline
+ * included) and counts it. It reads byte by byte rather than with fgets()
+ * so that a NUL byte cannot end a line early: a NUL or another control
+ * byte is refused (a binary file, or /dev/zero-like input, ends at its
+ * first line), as is a line inih would cut.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct file_ctx *x = stream;
-	size_t len;
+	int n = 0, ch;
 
-	if (x->failed || !fgets(str, num, x->f))
+	if (x->failed || (ch = getc(x->f)) == EOF)
 		return NULL;
 	x->line++;
-	len = strlen(str);
-	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(x->f)) {
-		fail(x, "line longer than %d bytes (continue a long cmdline "
-		     "on indented lines)", num - 2);
-		return NULL;
+	for (; ch != EOF; ch = getc(x->f)) {
+		if (!is_text(ch)) {
+			fail(x, "byte 0x%02x is not text (a binary file?)", ch);
+			return NULL;
+		}
+		if (n == num - 1) {
+			fail(x, "line longer than %d bytes (continue a long "
+			     "cmdline on indented lines)", num - 2);
+			return NULL;
+		}
+		str[n++] = (char)ch;
+		if (ch == '\n')
+			break;
 	}
+	str[n] = 0;
 	x->continuation = str[0] == ' ' || str[0] == '\t';
 	return str;
 }
@@ -137,15 +161,21 @@ int config_load_file(struct vm_config *c, const char *path, char *err,
 		     size_t errlen)
 {
 	struct file_ctx x = { .c = c, .err = err, .errlen = errlen };
-	int ret;
+	char why[256];
+	int fd, ret;
 
 	x.path = config_strndup(c, path, strlen(path));
-	x.f = fopen(path, "r");
-	if (!x.f || !x.path) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 x.f ? "path too long" : strerror(errno));
-		if (x.f)
-			fclose(x.f);
+	if (!x.path) {
+		snprintf(err, errlen, "--config: path too long");
+		return -EINVAL;
+	}
+	fd = open_user_file(path, O_RDONLY, false, why, sizeof(why));
+	if (fd >= 0 && !(x.f = fdopen(fd, "r"))) {
+		snprintf(why, sizeof(why), "cannot read: %s", strerror(errno));
+		close(fd);
+	}
+	if (!x.f) {
+		snprintf(err, errlen, "--config '%s': %s", path, why);
 		return -EINVAL;
 	}
 	ret = ini_parse_stream(read_line, &x, on_key, &x);

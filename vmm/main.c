@@ -7,6 +7,8 @@
  * reset, 1 for bad input (nothing ran), 2 when cvmm or KVM failed or the
  * guest crashed, 128+N after signal N.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,9 @@ static int dry_run(const struct vm_config *c)
 	struct resolved r;
 	int status = vm_resolve(c, &r);
 
+	/* The disks are opened (and closed) as a run would open them. */
+	if (status == 0)
+		status = vm_check_devices(c, &r.plan);
 	if (status == 0)
 		vm_describe(stdout, c, &r);
 	vm_resolved_free(&r);
@@ -83,10 +88,30 @@ static int cmd_run(int argc, char **argv, uint64_t t_start)
 	return status;
 }
 
+/*
+ * Open /dev/null on any of fds 0, 1 and 2 that is closed. Otherwise the
+ * next file cvmm opens (a disk image) would get that number, and console
+ * output, error messages or console input would go to the disk.
+ */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lower fds are open, so open() returns fd itself. */
+		n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (n != fd)
+			_exit(CVMM_EXIT_FAILURE); /* no stderr to say why */
+	}
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t_start = now_ns();
 
+	open_std_fds();
 	/* A closed console must not kill the VMM. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {

@@ -256,7 +256,8 @@ const struct option_desc vm_options[] = {
 	  "shared DMA pool declared to the guest when it has virtio devices",
 	  set_dma_pool },
 	{ "dma-anywhere", false, NULL, "bool", "false",
-	  "let devices touch any shared page, not only the DMA pool",
+	  "let devices touch any shared page of guest RAM, not only the DMA "
+	  "pool",
 	  set_dma_anywhere },
 	{ "testdev", false, NULL, "bool", "false",
 	  "add the test device and test memory that let the guest probe the "

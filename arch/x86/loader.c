@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../../lib/files.h"
 #include "../../lib/util.h"
 #include "layout.h"
 #include "pvh.h"
@@ -102,6 +103,13 @@ static int gunzip(const uint8_t *in, size_t inlen, uint8_t **out,
 	}
 	*outlen = zs.total_out;
 	inflateEnd(&zs);
+	/* Bytes after the stream were meant for something: not a kernel. */
+	if (zr == Z_STREAM_END && zs.avail_in) {
+		free(b);
+		return fail(err, errlen, -EINVAL,
+			    "%u bytes of trailing data after the gzip stream",
+			    zs.avail_in);
+	}
 	if (zr != Z_STREAM_END) {
 		free(b);
 		if (zr == Z_BUF_ERROR)
@@ -120,10 +128,9 @@ int kernel_read_file(const char *path, uint8_t **buf, size_t *len,
 	size_t rawlen = 0;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_user_file(path, O_RDONLY, false, err, errlen);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot open: %s",
-			    strerror(errno));
+		return fd;
 	ret = read_all(fd, &raw, &rawlen, err, errlen);
 	close(fd);
 	if (ret)
@@ -217,18 +224,24 @@ static int add_segment(struct kernel_image *img, const GElf_Phdr *ph,
 	return 0;
 }
 
-static bool entry_in_image(const struct kernel_image *img)
+/*
+ * The segment holding the entry point, or NULL. The entry must lie in the
+ * segment's bytes from the file: the zero-filled rest (memsz beyond
+ * filesz) holds no code, and a guest entered there dies at once.
+ */
+static const struct kernel_segment *entry_segment(const struct kernel_image *img)
 {
 	for (size_t i = 0; i < img->nseg; i++)
 		if (range_within(img->entry, 1, img->seg[i].paddr,
 				 img->seg[i].memsz))
-			return true;
-	return false;
+			return &img->seg[i];
+	return NULL;
 }
 
 static int walk_phdrs(Elf *elf, size_t len, struct kernel_image *img,
 		      char *err, size_t errlen)
 {
+	const struct kernel_segment *seg;
 	size_t n;
 	bool have_entry = false;
 	GElf_Phdr ph;
@@ -258,10 +271,16 @@ static int walk_phdrs(Elf *elf, size_t len, struct kernel_image *img,
 		return fail(err, errlen, -EINVAL,
 			    "no PVH entry note (Xen ELF note PHYS32_ENTRY); "
 			    "cvmm boots PVH kernels only");
-	if (!entry_in_image(img))
+	seg = entry_segment(img);
+	if (!seg)
 		return fail(err, errlen, -EINVAL,
 			    "PVH entry 0x%x is outside the loaded segments",
 			    img->entry);
+	if (img->entry - seg->paddr >= seg->filesz)
+		return fail(err, errlen, -EINVAL,
+			    "PVH entry 0x%x is in the zero-filled part of the "
+			    "segment at 0x%llx (past its file bytes)", img->entry,
+			    (unsigned long long)seg->paddr);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/files.h"
 #include "../../lib/log.h"
 #include "../../lib/util.h"
 
@@ -68,10 +69,13 @@ int virtio_blk_open(struct virtio_blk *b, const char *path, bool readonly,
 	int ret;
 
 	b->readonly = readonly;
-	b->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* A FIFO or a device must be refused before open() can block. */
+	b->fd = open_user_file(path, readonly ? O_RDONLY : O_RDWR, true, err,
+			       errlen);
 	if (b->fd < 0) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
-		return -errno;
+		ret = b->fd;
+		b->fd = -1;
+		return ret;
 	}
 	/* Two writers on one image would corrupt it. */
 	if (flock(b->fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {

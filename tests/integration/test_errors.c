@@ -1,10 +1,21 @@
 // SPDX-License-Identifier: MIT
 /* Bad kernels and bad options: status 1 and one line naming the problem. */
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../common/elfgen.h"
 #include "harness.h"
+
+extern char **environ;
 
 /* cvmm run --kernel PATH EXTRA... must fail with status 1 and one line. */
 static void expect_rejected(const char *path, const char *want,
@@ -130,6 +141,200 @@ START_TEST(platform_refuses_options)
 }
 END_TEST
 
+/* A FIFO, a directory and a socket in the scratch directory, and /dev/zero. */
+static const char *const *special_paths(void)
+{
+	static char fifo[256], dir[256], sock[256];
+	static const char *paths[] = { fifo, dir, sock, "/dev/zero", NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s;
+
+	if (fifo[0])
+		return paths;
+	snprintf(fifo, sizeof(fifo), "%s", scratch("fifo"));
+	snprintf(dir, sizeof(dir), "%s", scratch("dir"));
+	snprintf(sock, sizeof(sock), "%s", scratch("sock"));
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_uint_lt(strlen(sock), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, sock, strlen(sock));
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(s);
+	return paths;
+}
+
+static void expect_one_line(struct run *r, const char *want)
+{
+	expect_status(r, 1);
+	expect_has(r->err, want);
+	ck_assert_msg(count_lines(r->err) == 1, "not one line:\n%s", r->err);
+	run_free(r);
+}
+
+/*
+ * Each special path as --kernel, --disk (read-write and read-only) and
+ * --config: one line naming the option, the path and its kind, status 1,
+ * and no hang (a FIFO blocked open() forever; the harness kills at 10 s).
+ */
+START_TEST(special_files_refused)
+{
+	const char *const *p = special_paths();
+	char want[512], ro[300];
+	struct run r;
+
+	for (; *p; p++) {
+		const char *kind = strstr(*p, "fifo") ? "a FIFO"
+				   : strstr(*p, "dir")  ? "a directory"
+				   : strstr(*p, "sock") ? "a socket"
+							: "a character device";
+
+		run_cvmm(&r, 10, "run", "--kernel", *p, NULL);
+		snprintf(want, sizeof(want), "--kernel '%s': is %s, not a "
+			 "regular file", *p, kind);
+		expect_one_line(&r, want);
+		run_cvmm(&r, 10, "run", "--config", *p, NULL);
+		snprintf(want, sizeof(want), "--config '%s': is %s, not a "
+			 "regular file", *p, kind);
+		expect_one_line(&r, want);
+		snprintf(want, sizeof(want), "disk '%s': is %s, not a regular "
+			 "file or block device", *p, kind);
+		snprintf(ro, sizeof(ro), "%s,readonly", *p);
+		run_cvmm(&r, 10, "run", "--kernel", testkernel_path(), "--disk",
+			 ro, NULL);
+		expect_one_line(&r, want);
+		run_cvmm(&r, 10, "run", "--kernel", testkernel_path(), "--disk",
+			 *p, NULL);
+		expect_one_line(&r, want);
+		run_cvmm(&r, 10, "run", "--kernel", testkernel_path(), "--disk",
+			 ro, "--dry-run", NULL);
+		expect_one_line(&r, want);
+	}
+}
+END_TEST
+
+/* A config file of NUL bytes ends at once with file:1 (it used to spin). */
+START_TEST(binary_config_refused)
+{
+	const char *ini = make_file("zeros.ini", 1 << 20, 0);
+	char want[300];
+	struct run r;
+
+	run_cvmm(&r, 10, "run", "--config", ini, NULL);
+	snprintf(want, sizeof(want), "%s:1: byte 0x00 is not text", ini);
+	expect_one_line(&r, want);
+	run_cvmm(&r, 10, "run", "--config", ini, "--config", ini, NULL);
+	expect_one_line(&r, "--config: given twice");
+}
+END_TEST
+
+/* --dry-run opens the disks as a run would, with the same messages. */
+START_TEST(dry_run_checks_disks)
+{
+	const char *disk = make_file("dry.img", 1 << 20, 0);
+	struct run r;
+
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--disk",
+		 "/nonexistent.img", "--dry-run", NULL);
+	expect_one_line(&r, "disk '/nonexistent.img': cannot open: No such file");
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--disk", disk,
+		 "--disk", disk, "--dry-run", NULL);
+	expect_one_line(&r, "in use by another process");
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--disk", disk,
+		 "--dry-run", NULL);
+	expect_status(&r, 0);
+	expect_has(r.out, "(read-write)");
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * Run argv with fd `closed` closed (the other two on /dev/null), as a
+ * shell's `<&-`, `>&-` or `2>&-` would; returns the exit status.
+ */
+static int run_with_closed(int closed, const char *const *argv, int timeout)
+{
+	struct timespec tick = { 0, 5 * 1000 * 1000 };
+	posix_spawn_file_actions_t fa;
+	int status;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	for (int fd = 0; fd <= 2; fd++)
+		if (fd == closed)
+			posix_spawn_file_actions_addclose(&fa, fd);
+		else
+			posix_spawn_file_actions_addopen(&fa, fd, "/dev/null",
+							 fd ? O_WRONLY : O_RDONLY, 0);
+	ck_assert_int_eq(posix_spawnp(&pid, argv[0], &fa, NULL,
+				      (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	for (long waited = 0; waitpid(pid, &status, WNOHANG) != pid; waited += 5) {
+		if (waited > timeout * 1000L) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ck_abort_msg("cvmm did not finish within %d s", timeout);
+		}
+		nanosleep(&tick, NULL);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Is the file at path size bytes of v? */
+static bool all_bytes(const char *path, size_t size, int v)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+	int ch;
+
+	ck_assert_ptr_nonnull(f);
+	while ((ch = getc(f)) != EOF && ch == v)
+		n++;
+	fclose(f);
+	return n == size && ch == EOF;
+}
+
+/*
+ * With stderr closed, the first disk took fd 2 and the error about the
+ * second one was written into it. No KVM needed: disks are opened first.
+ */
+START_TEST(closed_stream_bad_option_keeps_disk)
+{
+	const char *argv[] = { cvmm_path(), "run", "--kernel", testkernel_path(),
+			       "--disk", NULL, "--disk", "/nonexistent.img",
+			       NULL, NULL };
+
+	for (int dry = 0; dry < 2; dry++)
+		for (int fd = 0; fd <= 2; fd++) {
+			argv[5] = make_file("keep.img", 64 << 10, 0x5a);
+			argv[8] = dry ? "--dry-run" : NULL;
+			ck_assert_int_eq(run_with_closed(fd, argv, 10), 1);
+			ck_assert_msg(all_bytes(argv[5], 64 << 10, 0x5a),
+				      "fd %d closed%s: the disk image changed", fd,
+				      dry ? " (--dry-run)" : "");
+		}
+}
+END_TEST
+
+/*
+ * Boots a guest (needs KVM): with any standard stream closed, the disk
+ * must not become the console (>&-: the guest's output went into it), the
+ * error stream or the console input.
+ */
+START_TEST(closed_streams_keep_disk)
+{
+	const char *argv[] = { cvmm_path(), "run", "--kernel", testkernel_path(),
+			       "--cmdline", "test=hello", "--disk", NULL, NULL };
+
+	for (int fd = 0; fd <= 2; fd++) {
+		argv[7] = make_file("boot.img", 64 << 10, 0x5a);
+		ck_assert_int_eq(run_with_closed(fd, argv, 60), 0);
+		ck_assert_msg(all_bytes(argv[7], 64 << 10, 0x5a),
+			      "fd %d closed: the disk image changed", fd);
+	}
+}
+END_TEST
+
 Suite *errors_suite(void)
 {
 	Suite *s = suite_create("errors");
@@ -140,6 +345,14 @@ Suite *errors_suite(void)
 	tcase_add_test(tc, bad_options);
 	tcase_add_test(tc, unavailable_platform);
 	tcase_add_test(tc, platform_refuses_options);
+	tcase_add_test(tc, special_files_refused);
+	tcase_add_test(tc, binary_config_refused);
+	tcase_add_test(tc, dry_run_checks_disks);
+	tcase_add_test(tc, closed_stream_bad_option_keeps_disk);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("boot");
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, closed_streams_keep_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

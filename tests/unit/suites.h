@@ -18,5 +18,6 @@ Suite *virtio_suite(void);
 Suite *fdt_suite(void);
 Suite *config_suite(void);
 Suite *platform_suite(void);
+Suite *files_suite(void);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../vmm/cli.h"
@@ -27,15 +28,33 @@ static const char *write_file(const char *text)
 	return path;
 }
 
-static int load(const char *text)
+/* Like write_file(), for text with NUL bytes in it. */
+static const char *write_bytes(const char *buf, size_t len)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/cvmm-cfg-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static int load_path(const char *p)
 {
 	int ret;
 
 	config_defaults(&c);
 	err[0] = 0;
-	ret = config_load_file(&c, write_file(text), err, sizeof(err));
+	ret = config_load_file(&c, p, err, sizeof(err));
 	unlink(path);
 	return ret;
+}
+
+static int load(const char *text)
+{
+	return load_path(write_file(text));
 }
 
 /* The error must name the file and line, and say what is wrong. */
@@ -123,7 +142,8 @@ START_TEST(missing_kernel_and_unreadable)
 	config_defaults(&c);
 	ck_assert_int_ne(config_load_file(&c, "/nonexistent.ini", err,
 					  sizeof(err)), 0);
-	ck_assert_ptr_nonnull(strstr(err, "/nonexistent.ini: cannot read"));
+	ck_assert_str_eq(err, "--config '/nonexistent.ini': cannot open: No such "
+			 "file or directory");
 	/* Lines the parser would cut are refused, not silently split. */
 	memset(line, 'x', sizeof(line));
 	memcpy(line, "[vm]\ncmdline = ", 15);
@@ -133,7 +153,88 @@ START_TEST(missing_kernel_and_unreadable)
 	/* A directory is not a file: an error, not an empty config. */
 	config_defaults(&c);
 	ck_assert_int_ne(config_load_file(&c, "/tmp", err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(strstr(err, "/tmp: cannot read"));
+	ck_assert_str_eq(err, "--config '/tmp': is a directory, not a regular file");
+}
+END_TEST
+
+/* As expect_error(), for a file of len bytes that may hold NULs. */
+static void expect_bytes_error(const char *buf, size_t len, int line,
+			       const char *what)
+{
+	char where[128];
+
+	ck_assert_int_ne(load_path(write_bytes(buf, len)), 0);
+	snprintf(where, sizeof(where), "%s:%d: %s", path, line, what);
+	ck_assert_str_eq(err, where);
+}
+
+/*
+ * NUL and other control bytes end parsing with file:line, counted in
+ * physical lines. Before, NULs read as empty lines (a file of them took
+ * one line per 199 bytes, /dev/zero never ended), and a NUL in a comment
+ * split its line so that a key in the rest escaped the length check.
+ */
+START_TEST(binary_content_refused)
+{
+	static char zeros[65536], hidden[512];
+	static const char nul_in_value[] = "[vm]\r\nkernel = k\r\ncmdline = a\0b\n";
+	int n;
+
+	expect_bytes_error(zeros, sizeof(zeros), 1,
+			   "byte 0x00 is not text (a binary file?)");
+	expect_bytes_error(nul_in_value, sizeof(nul_in_value) - 1, 3,
+			   "byte 0x00 is not text (a binary file?)");
+	expect_bytes_error("[vm]\n\n#\x01\n", 8, 3,
+			   "byte 0x01 is not text (a binary file?)");
+	expect_bytes_error("[vm]\nkernel = \x7f\n", 16, 2,
+			   "byte 0x7f is not text (a binary file?)");
+	/* A 300-byte comment line with a NUL, then a key: line 2 is refused. */
+	n = snprintf(hidden, sizeof(hidden), "[vm]\n# %0290d", 0);
+	hidden[8] = 0;
+	n += snprintf(hidden + n, sizeof(hidden) - (size_t)n, "memory = 9Q\n");
+	expect_bytes_error(hidden, (size_t)n, 2,
+			   "byte 0x00 is not text (a binary file?)");
+	/* UTF-8 is text. */
+	ck_assert_int_eq(load("[vm]\nkernel = k\xc3\xa9.elf\n"), 0);
+	ck_assert_str_eq(c.kernel, "k\xc3\xa9.elf");
+}
+END_TEST
+
+/* Line numbers stay right after CRLF line ends and a final unended line. */
+START_TEST(line_numbers_and_limits)
+{
+	char line[256];
+
+	expect_error("[vm]\r\n\r\n; c\r\nmemory = 12Q", 4,
+		     "memory: '12Q' is not a size");
+	/* 198 bytes and a newline fit; 199 do not. */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "[vm]\ncmdline = ", 15);
+	line[5 + 198] = '\n';
+	line[5 + 199] = 0;
+	ck_assert_int_eq(load(line), 0);
+	line[5 + 198] = 'x';
+	line[5 + 199] = '\n';
+	line[5 + 200] = 0;
+	expect_error(line, 2, "line longer than 198 bytes");
+}
+END_TEST
+
+/* Special files are refused by kind, before a read could block or spin. */
+START_TEST(special_files_refused)
+{
+	char fifo[] = "/tmp/cvmm-cfg-fifo-XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(fifo));
+	ck_assert_int_eq(rmdir(fifo), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	config_defaults(&c);
+	ck_assert_int_ne(config_load_file(&c, fifo, err, sizeof(err)), 0);
+	unlink(fifo);
+	ck_assert_ptr_nonnull(strstr(err, "': is a FIFO, not a regular file"));
+	ck_assert_int_ne(config_load_file(&c, "/dev/zero", err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "--config '/dev/zero': is a character device, not "
+			 "a regular file");
 }
 END_TEST
 
@@ -150,6 +251,21 @@ START_TEST(many_continuation_lines)
 	ck_assert_int_eq(load(text), 0);
 	ck_assert_uint_eq(strlen(c.cmdline), 5 + 30 * 121);
 	ck_assert_uint_lt(c.strings_used, 8000);
+}
+END_TEST
+
+/* Two files: which would win is a guess, so neither does. */
+START_TEST(config_given_twice)
+{
+	char *argv[] = { (char *)"run", (char *)"--config", (char *)"a.ini",
+			 (char *)"--config", (char *)"b.ini" };
+	bool dry;
+
+	config_defaults(&c);
+	ck_assert_int_eq(cli_parse_run(5, argv, &c, &dry, err, sizeof(err)),
+			 CLI_ERROR);
+	ck_assert_str_eq(err, "--config: given twice ('a.ini', then 'b.ini'); "
+			 "a VM is described by one file");
 }
 END_TEST
 
@@ -194,6 +310,10 @@ Suite *config_suite(void)
 	tcase_add_test(tc, missing_kernel_and_unreadable);
 	tcase_add_test(tc, many_continuation_lines);
 	tcase_add_test(tc, command_line_overrides);
+	tcase_add_test(tc, binary_content_refused);
+	tcase_add_test(tc, line_numbers_and_limits);
+	tcase_add_test(tc, special_files_refused);
+	tcase_add_test(tc, config_given_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

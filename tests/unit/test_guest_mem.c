@@ -382,6 +382,35 @@ START_TEST(shared_only_slot)
 }
 END_TEST
 
+/*
+ * A window of "anywhere" (--dma-anywhere) is guest RAM only: the test
+ * memory, shared but not RAM, is refused; the test device alone may
+ * touch it. Before, any slot was in the window.
+ */
+START_TEST(anywhere_is_ram_only)
+{
+	uint64_t base = 0x800000, v = 0x1234;
+	struct mem_domain any, testdev;
+	int fd = new_memfd();
+
+	ck_assert_int_eq(mem_add_slot(&m, base, SLOT_SIZE, -1, fd), 1);
+	ck_assert_int_eq(mem_convert(&m, gpa(0x2000), PAGE_SIZE, MEM_SHARED,
+				     MEM_CONTENT_DEFAULT), CONV_DONE);
+	mem_domain_init(&any, &m, "virtio", 0, 0);
+	ck_assert_int_eq(mem_write_obj(&any, gpa(0x2000), &v), 0);
+	ck_assert_int_eq(mem_write_obj(&any, gpa(base), &v), -EFAULT);
+	ck_assert_int_eq(mem_check(&any, gpa(base + PAGE_SIZE), 8), -EFAULT);
+	ck_assert_uint_eq(any.refused, 2);
+	mem_domain_init(&testdev, &m, "testdev", 0, 0);
+	mem_domain_allow_test_mem(&testdev);
+	ck_assert_int_eq(mem_write_obj(&testdev, gpa(base), &v), 0);
+	v = 0;
+	ck_assert_int_eq(mem_read_obj(&testdev, gpa(base), &v), 0);
+	ck_assert_uint_eq(v, 0x1234);
+	close(fd);
+}
+END_TEST
+
 /* Without memory attributes (soft) nothing can disagree: no desync. */
 START_TEST(desync_needs_attributes)
 {
@@ -434,6 +463,7 @@ Suite *guest_mem_suite(void)
 	tcase_add_test(tc, hold_blocks_private);
 	tcase_add_test(tc, stats_count_bytes);
 	tcase_add_test(tc, desync_needs_attributes);
+	tcase_add_test(tc, anywhere_is_ram_only);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(dual, setup_dual, teardown);
 	tcase_add_test(dual, dual_backing_frees_the_side_left);

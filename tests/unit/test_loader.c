@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* arch/x86/loader.c: PVH ELF parsing, checks, gzip. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -82,6 +84,21 @@ START_TEST(rejects_entry_outside)
 }
 END_TEST
 
+/* Segment 0 has file bytes up to 0x102000, zeros up to 0x105000. */
+START_TEST(rejects_entry_in_zero_fill)
+{
+	struct elfgen g = good;
+
+	g.entry = 0x102000;
+	ck_assert_int_ne(parse(&g), 0);
+	ck_assert_ptr_nonnull(strstr(err, "zero-filled part"));
+	g.entry = 0x104fff;
+	ck_assert_int_ne(parse(&g), 0);
+	g.entry = 0x101fff; /* the last file byte */
+	ck_assert_int_eq(parse(&g), 0);
+}
+END_TEST
+
 START_TEST(rejects_truncation_everywhere)
 {
 	size_t len;
@@ -135,25 +152,33 @@ static void write_tmp(char *path, const uint8_t *buf, size_t len)
 	close(fd);
 }
 
-START_TEST(reads_gzip)
+/* buf gzip-compressed into a malloc'd buffer with room for 64 more bytes. */
+static uint8_t *gzip_buf(const uint8_t *buf, size_t len, size_t *clen)
 {
-	char path[] = "/tmp/cvmm-test-XXXXXX";
-	size_t len, clen, outlen;
-	uint8_t *buf = elfgen_build(&good, &len), *out;
-	uLongf zlen = compressBound(len) + 64;
+	uLongf zlen = compressBound(len) + 128;
 	uint8_t *z = malloc(zlen);
 	z_stream zs = { 0 };
 
 	/* gzip framing: deflateInit2 with 16 + window bits. */
 	ck_assert_int_eq(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
 				      Z_DEFAULT_STRATEGY), Z_OK);
-	zs.next_in = buf;
+	zs.next_in = (uint8_t *)buf;
 	zs.avail_in = (uInt)len;
 	zs.next_out = z;
-	zs.avail_out = (uInt)zlen;
+	zs.avail_out = (uInt)zlen - 64;
 	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	clen = zs.total_out;
+	*clen = zs.total_out;
 	deflateEnd(&zs);
+	return z;
+}
+
+START_TEST(reads_gzip)
+{
+	char path[] = "/tmp/cvmm-test-XXXXXX";
+	size_t len, clen, outlen;
+	uint8_t *buf = elfgen_build(&good, &len), *out;
+	uint8_t *z = gzip_buf(buf, len, &clen);
+
 	write_tmp(path, z, clen);
 	ck_assert_int_eq(kernel_read_file(path, &out, &outlen, err, sizeof(err)), 0);
 	ck_assert_uint_eq(outlen, len);
@@ -166,6 +191,51 @@ START_TEST(reads_gzip)
 	unlink(path);
 	free(z);
 	free(buf);
+}
+END_TEST
+
+/* Bytes after the gzip stream (even zeros, even a second stream) are refused. */
+START_TEST(rejects_gzip_trailing_data)
+{
+	char path[] = "/tmp/cvmm-test-XXXXXX";
+	size_t len, clen, outlen;
+	uint8_t *buf = elfgen_build(&good, &len), *out;
+	uint8_t *z = gzip_buf(buf, len, &clen);
+
+	memcpy(z + clen, "garbage", 7);
+	write_tmp(path, z, clen + 7);
+	ck_assert_int_ne(kernel_read_file(path, &out, &outlen, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "7 bytes of trailing data"));
+	unlink(path);
+	memset(z + clen, 0, 1);
+	write_tmp(strcpy(path, "/tmp/cvmm-test-XXXXXX"), z, clen + 1);
+	ck_assert_int_ne(kernel_read_file(path, &out, &outlen, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "trailing data"));
+	unlink(path);
+	free(z);
+	free(buf);
+}
+END_TEST
+
+/* Special files are refused by kind before anything can block on them. */
+START_TEST(rejects_special_files)
+{
+	char dir[] = "/tmp/cvmm-test-XXXXXX", fifo[64];
+	uint8_t *out;
+	size_t len;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_ne(kernel_read_file(fifo, &out, &len, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "is a FIFO, not a regular file");
+	ck_assert_int_ne(kernel_read_file("/dev/zero", &out, &len, err,
+					  sizeof(err)), 0);
+	ck_assert_str_eq(err, "is a character device, not a regular file");
+	ck_assert_int_ne(kernel_read_file(dir, &out, &len, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "is a directory, not a regular file");
+	unlink(fifo);
+	rmdir(dir);
 }
 END_TEST
 
@@ -196,11 +266,14 @@ Suite *loader_suite(void)
 	tcase_add_test(tc, rejects_missing_note);
 	tcase_add_test(tc, rejects_overlap);
 	tcase_add_test(tc, rejects_entry_outside);
+	tcase_add_test(tc, rejects_entry_in_zero_fill);
 	tcase_add_test(tc, rejects_truncation_everywhere);
 	tcase_add_test(tc, rejects_not_elf);
 	tcase_add_test(tc, fit_checks);
 	tcase_add_test(tc, reads_gzip);
 	tcase_add_test(tc, missing_and_empty_files);
+	tcase_add_test(tc, rejects_gzip_trailing_data);
+	tcase_add_test(tc, rejects_special_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
