@@ -140,16 +140,20 @@ static void describe_memory(FILE *f, const struct vm_config *c,
 	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];
 	unsigned int n = arch_ram_regions(c->memory, ram);
 	struct arch_place t = arch_test_memory();
-	bool in_place = platform_in_place(r->plat);
 	char s[32];
+
+	static const char *const backing[] = {
+		[RAM_GMEM_IN_PLACE] = "one guest_memfd",
+		[RAM_GMEM_AND_MEMFD] = "one guest_memfd (private) and a memfd",
+		[RAM_MEMFD_ONLY] = "one memfd (no guest_memfd)",
+	};
 
 	for (unsigned int i = 0; i < n; i++) {
 		format_size(ram[i].size, s, sizeof(s));
-		fprintf(f, "vm: memslot %u: gpa 0x%llx-0x%llx (%s), one guest_memfd "
-			"of %s%s%s\n", i, (unsigned long long)ram[i].gpa,
-			(unsigned long long)(ram[i].gpa + ram[i].size - 1), s, s,
-			in_place ? "" : " (private) and a memfd of ",
-			in_place ? "" : s);
+		fprintf(f, "vm: memslot %u: gpa 0x%llx-0x%llx (%s), %s\n", i,
+			(unsigned long long)ram[i].gpa,
+			(unsigned long long)(ram[i].gpa + ram[i].size - 1), s,
+			backing[r->plat->backing]);
 	}
 	if (c->testdev)
 		fprintf(f, "vm: test memory: gpa 0x%llx-0x%llx, a memslot without "
