@@ -99,8 +99,16 @@ static enum exit_action handle_io(struct exit_env *env, struct kvm_run *run)
 			run->io.count);
 		return EXIT_STOP_FAILURE;
 	}
-	for (uint32_t i = 0; i < run->io.count; i++, data += size)
+	/*
+	 * One `rep ins/outs` is up to a page of accesses: a stop request
+	 * ends it early (the vCPU is not resumed, so the rest never runs).
+	 */
+	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
+		if (env->stopping &&
+		    __atomic_load_n(env->stopping, __ATOMIC_ACQUIRE))
+			break;
 		bus_access(env->pio, run->io.port, data, size, write, env->cpu);
+	}
 	return EXIT_RESUME;
 }
 

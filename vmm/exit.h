@@ -45,6 +45,7 @@ struct exit_env {
 	struct guest_mem *mem;
 	unsigned int cpu;
 	size_t run_size; /* bytes mapped for kvm_run, to bound io.data_offset */
+	const bool *stopping; /* the VM's stop flag (atomic); NULL: never */
 };
 
 struct exit_outcome {

@@ -114,7 +114,7 @@ static void *vcpu_main(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	struct exit_env env = { &vm->pio, &vm->mmio, &vm->mem, v->index,
-				vm->run_size };
+				vm->run_size, &vm->stopping };
 	sigset_t kick;
 
 	sigemptyset(&kick);
