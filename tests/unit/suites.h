@@ -18,5 +18,6 @@ Suite *virtio_suite(void);
 Suite *fdt_suite(void);
 Suite *config_suite(void);
 Suite *outbuf_suite(void);
+Suite *seccomp_suite(void);
 
 #endif
