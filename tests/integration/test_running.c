@@ -33,11 +33,13 @@ struct live {
 
 static void live_start(struct live *l, const char *test, const char **extra)
 {
+	/* 64M: less guest memory to tear down in a slow rig. */
 	const char *argv[32] = { cvmm_path(), "run", "--kernel",
-				 testkernel_path(), "--cmdline" };
+				 testkernel_path(), "--memory", "64M",
+				 "--cmdline" };
 	char cmdline[64], errpath[] = "/tmp/cvmm-err-XXXXXX";
 	posix_spawn_file_actions_t fa;
-	int p[2], n = 5;
+	int p[2], n = 7;
 
 	snprintf(cmdline, sizeof(cmdline), "test=%s", test);
 	argv[n++] = cmdline;
