@@ -32,8 +32,10 @@ size_t outbuf_put(struct outbuf *o, const void *p, size_t n)
 {
 	const uint8_t *src = p;
 	size_t take, tail, first;
+	bool was_empty;
 
 	pthread_mutex_lock(&o->lock);
+	was_empty = o->len == 0;
 	take = o->abandoned ? 0 : n < o->cap - o->len ? n : o->cap - o->len;
 	tail = (o->head + o->len) % o->cap;
 	first = take < o->cap - tail ? take : o->cap - tail;
@@ -41,7 +43,8 @@ size_t outbuf_put(struct outbuf *o, const void *p, size_t n)
 	memcpy(o->buf, src + first, take - first);
 	o->len += take;
 	o->dropped += n - take;
-	if (take)
+	/* The writer only sleeps on an empty ring: wake it on the first byte. */
+	if (take && was_empty)
 		pthread_cond_signal(&o->more);
 	pthread_mutex_unlock(&o->lock);
 	return take;
