@@ -150,8 +150,9 @@ int seccomp_install(void)
 	seccomp_release(ctx);
 	if (ret) {
 		errno = -ret;
-		log_err_errno("seccomp: cannot install the filter "
-			      "(--seccomp off runs without it)");
+		log_err_errno("seccomp: cannot install the filter (the kernel "
+			      "needs CONFIG_SECCOMP_FILTER; --seccomp off runs "
+			      "without it)");
 	}
 	return ret;
 }
