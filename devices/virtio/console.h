@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtio-console, one port (no MULTIPORT): the transmit queue goes to the
- * output fd's buffer (lib/outbuf.h: never blocks the device thread), host input waits in a small buffer until the guest posts
- * receive buffers.
+ * output fd's buffer (lib/outbuf.h: it never blocks the device thread),
+ * host input waits in a small buffer until the guest posts receive
+ * buffers.
  */
 #ifndef CVMM_VIRTIO_CONSOLE_H
 #define CVMM_VIRTIO_CONSOLE_H
