@@ -114,6 +114,12 @@ uint32_t arch_irq_line_id(unsigned int gsi);
 int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 	__attribute__((warn_unused_result));
 
+/*
+ * The vCPU ioctls a running VM may still need (the seccomp filter allows
+ * them): x86 sets registers of application processors the guest starts.
+ */
+size_t arch_runtime_ioctls(const unsigned long **list);
+
 /* --- Exits ------------------------------------------------------------ */
 
 /* Is this exit reason one the architecture handles (arch_handle_exit)? */
@@ -121,11 +127,14 @@ bool arch_owns_exit(const struct kvm_run *run);
 
 /*
  * Handle an exit the architecture owns. io is the VM's ARCH_SPACE_IO bus,
- * run_size the bytes mapped for kvm_run. Returns 0 to resume, -EINVAL for
- * a malformed exit (the VM stops).
+ * run_size the bytes mapped for kvm_run; a repeated access (x86 `rep
+ * ins/outs`, up to a page of them) ends early once *stopping (read
+ * atomically; NULL: never). Returns 0 to resume, -EINVAL for a malformed
+ * exit (the VM stops).
  */
 int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
-		     unsigned int cpu) __attribute__((warn_unused_result));
+		     unsigned int cpu, const bool *stopping)
+	__attribute__((warn_unused_result));
 
 /* --- The kernel -------------------------------------------------------- */
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A 16550A UART: transmitted bytes go to an fd at once (the line status
- * always says "transmitter empty"), received bytes wait in a 64-byte FIFO
- * and raise the interrupt when the guest enabled it.
+ * A 16550A UART: transmitted bytes go to the fd's output buffer at once
+ * (the line status always says "transmitter empty"; a writer thread does
+ * the write(), so a stuck output never holds a vCPU), received bytes wait
+ * in a 64-byte FIFO and raise the interrupt when the guest enabled it.
  */
 #ifndef CVMM_SERIAL_H
 #define CVMM_SERIAL_H
@@ -14,6 +15,8 @@
 
 #include "bus.h"
 
+struct outbuf;
+
 #define SERIAL_REGS 8 /* bytes of I/O space */
 #define SERIAL_FIFO 64
 
@@ -24,7 +27,7 @@ struct serial {
 	uint8_t rx[SERIAL_FIFO];
 	unsigned int rx_head, rx_count;
 	bool irq_level;
-	int out_fd;
+	struct outbuf *out; /* shared with other devices on the same fd */
 	void (*set_irq)(void *opaque, int level);
 	void *irq_opaque;
 	uint64_t tx_bytes, rx_dropped;

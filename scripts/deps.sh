@@ -8,6 +8,7 @@ packages=(
 	libelf-dev zlib1g-dev    # kernel loading (libelf, gzip)
 	libfdt-dev               # device trees for the guest
 	libinih-dev              # config files
+	libseccomp-dev           # the syscall filter of a running VM
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
 	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)

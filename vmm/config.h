@@ -46,6 +46,7 @@ struct vm_config {
 	enum console_kind console;
 	uint64_t dma_pool;   /* bytes; the pool exists when virtio devices do */
 	bool dma_anywhere;   /* devices may touch any shared page */
+	bool seccomp;	     /* run under the syscall filter (vmm/seccomp.h) */
 
 	/* Where each option's value came from (by vm_options index). */
 	struct {

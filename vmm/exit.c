@@ -92,7 +92,8 @@ uint64_t exit_hypercall_ret(enum conv_result r)
 
 static enum exit_action handle_io(struct exit_env *env, struct kvm_run *run)
 {
-	return arch_handle_exit(run, env->run_size, env->io, env->cpu)
+	return arch_handle_exit(run, env->run_size, env->io, env->cpu,
+				env->stopping)
 		       ? EXIT_STOP_FAILURE
 		       : EXIT_RESUME;
 }

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "../lib/log.h"
 #include "resolve.h"
+#include "seccomp.h"
 #include "stats.h"
 #include "term.h"
 #include "../lib/util.h"
@@ -79,7 +80,11 @@ static int cmd_run(int argc, char **argv, uint64_t t_start)
 	status = vm_build(&vm, &c);
 	if (status == 0) {
 		term_raw(STDIN_FILENO);
-		status = vm_run(&vm);
+		/* Setup is over: from here on, only what a running VM needs. */
+		if (c.seccomp && seccomp_install())
+			status = CVMM_EXIT_FAILURE;
+		else
+			status = vm_run(&vm);
 		term_restore();
 		if (c.stats)
 			stats_print(&vm, t_start, stderr);

@@ -26,6 +26,7 @@ void config_defaults(struct vm_config *c)
 	c->initial = INITIAL_PLATFORM;
 	c->console = CONSOLE_SERIAL;
 	c->dma_pool = CONFIG_DEFAULT_DMA_POOL;
+	c->seccomp = true;
 }
 
 const char *config_strndup(struct vm_config *c, const char *s, size_t n)
@@ -137,6 +138,14 @@ FLAG_SETTER(stats)
 FLAG_SETTER(testdev)
 FLAG_SETTER(rng)
 FLAG_SETTER(dma_anywhere)
+
+static int set_seccomp(struct vm_config *c, const char *v, char *err,
+		       size_t n)
+{
+	if (parse_bool(v, &c->seccomp))
+		return fail(err, n, "'%s' is neither on nor off", v);
+	return 0;
+}
 
 static int set_platform(struct vm_config *c, const char *v, char *err,
 			size_t n)
@@ -268,6 +277,9 @@ const struct option_desc vm_options[] = {
 	  set_stats },
 	{ "log-level", false, "LEVEL", "error|warn|info|debug", "warn",
 	  "how much cvmm logs to stderr", set_log_level },
+	{ "seccomp", false, "MODE", "on|off", "on",
+	  "run the VM under a syscall allowlist (off: for debugging)",
+	  set_seccomp },
 };
 
 const size_t vm_options_count = ARRAY_SIZE(vm_options);

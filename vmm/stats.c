@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "stats.h"
 
+#include "../lib/outbuf.h"
 #include "../lib/util.h"
 
 static double ms(uint64_t from, uint64_t to)
@@ -81,6 +82,19 @@ static void print_virtio(struct vm *vm, FILE *f)
 	}
 }
 
+/* Guest console output (UART and virtio-console) that a stuck or closed
+ * stdout could not take. */
+static void print_console(FILE *f)
+{
+	uint64_t written, dropped;
+
+	outbuf_counts_all(&written, &dropped);
+	fprintf(f, "stats: console.written_bytes %llu\n",
+		(unsigned long long)written);
+	fprintf(f, "stats: console.dropped_bytes %llu\n",
+		(unsigned long long)dropped);
+}
+
 void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
 {
 	fprintf(f, "stats: platform %s\n", vm->plat ? vm->plat->name : "-");
@@ -90,6 +104,7 @@ void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
 	print_exits(vm, f);
 	print_memory(vm, f);
 	print_virtio(vm, f);
+	print_console(f);
 	fprintf(f, "stats: bus.unclaimed %s %llu mmio %llu\n", ARCH_IO_NAME,
 		(unsigned long long)vm->io.unclaimed,
 		(unsigned long long)vm->mmio.unclaimed);

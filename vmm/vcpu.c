@@ -17,11 +17,14 @@
 #include "../arch/arch.h"
 #include "../lib/kvm.h"
 #include "../lib/log.h"
+#include "../lib/outbuf.h"
 #include "../lib/util.h"
 #include "vm.h"
 
 #define SIG_KICK SIGUSR1
 #define STATUS_FAILURE 2
+/* Console output still queued at the end gets this long, then is dropped. */
+#define OUTPUT_FLUSH_NS 1000000000ULL
 
 bool vm_stopping(struct vm *vm)
 {
@@ -281,6 +284,8 @@ int vm_run(struct vm *vm)
 		if (vm->vcpu[i].thread_started)
 			pthread_join(vm->vcpu[i].thread, NULL);
 	vm->t_end = now_ns();
+	/* What the guest wrote goes out, unless the output is stuck. */
+	outbuf_finish_all(OUTPUT_FLUSH_NS);
 	close(sig_fd);
 	return vm->exit_status;
 }

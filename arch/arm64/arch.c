@@ -165,6 +165,13 @@ int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 	return ret;
 }
 
+size_t arch_runtime_ioctls(const unsigned long **list)
+{
+	/* Secondaries start through PSCI inside KVM: nothing after setup. */
+	*list = NULL;
+	return 0;
+}
+
 bool arch_owns_exit(const struct kvm_run *run)
 {
 	(void)run;
@@ -172,8 +179,8 @@ bool arch_owns_exit(const struct kvm_run *run)
 }
 
 int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
-		     unsigned int cpu)
+		     unsigned int cpu, const bool *stopping)
 {
-	(void)run, (void)run_size, (void)io, (void)cpu;
+	(void)run, (void)run_size, (void)io, (void)cpu, (void)stopping;
 	return -EINVAL;
 }

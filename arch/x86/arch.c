@@ -140,13 +140,24 @@ int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 	return x86_set_entry_regs(vcpu_fd, (uint32_t)pc, (uint32_t)arg);
 }
 
+size_t arch_runtime_ioctls(const unsigned long **list)
+{
+	static const unsigned long l[] = {
+		KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+		KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+	};
+
+	*list = l;
+	return ARRAY_SIZE(l);
+}
+
 bool arch_owns_exit(const struct kvm_run *run)
 {
 	return run->exit_reason == KVM_EXIT_IO;
 }
 
 int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
-		     unsigned int cpu)
+		     unsigned int cpu, const bool *stopping)
 {
 	unsigned int size = run->io.size;
 	uint64_t bytes = (uint64_t)size * run->io.count;
@@ -159,7 +170,11 @@ int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
 			run->io.count);
 		return -EINVAL;
 	}
-	for (uint32_t i = 0; i < run->io.count; i++, data += size)
+	/* The vCPU is not resumed after a stop, so the rest never runs. */
+	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
+		if (stopping && __atomic_load_n(stopping, __ATOMIC_ACQUIRE))
+			break;
 		bus_access(io, run->io.port, data, size, write, cpu);
+	}
 	return 0;
 }

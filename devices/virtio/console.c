@@ -6,11 +6,12 @@
 #include <unistd.h>
 
 #include "../../lib/log.h"
+#include "../../lib/outbuf.h"
 #include "virtio.h"
 
 void virtio_console_init(struct virtio_console *c, int out_fd)
 {
-	c->out_fd = out_fd;
+	c->out = outbuf_for_fd(out_fd);
 	pthread_mutex_init(&c->in_lock, NULL);
 	c->in_len = 0;
 }
@@ -31,28 +32,19 @@ void virtio_console_input(void *arg, const uint8_t *buf, size_t len)
 		log_warn_errno("waking the console");
 }
 
-/* Guest output: each readable buffer goes to the output fd. */
+/*
+ * Guest output: each readable buffer is copied to the output buffer. This
+ * runs under the device lock and a hold on guest memory, so it must not
+ * block: what does not fit is dropped and counted, never waited for.
+ */
 static void transmit(struct virtio_console *c, struct virtio_dev *d)
 {
 	while (virtio_next(d, VIRTIO_CONSOLE_TX, &c->chain)) {
 		int n = vq_hold(&d->dom, &c->chain, false, 0, c->chain.read_len,
 				c->iov, c->holds, VQ_MAX_BUFS);
 
-		for (int i = 0; i < n; i++) {
-			const uint8_t *p = c->iov[i].iov_base;
-			size_t left = c->iov[i].iov_len;
-
-			while (left) {
-				ssize_t w = write(c->out_fd, p, left);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w <= 0)
-					break; /* closed output: drop, go on */
-				p += w;
-				left -= (size_t)w;
-			}
-		}
+		for (int i = 0; i < n && c->out; i++)
+			outbuf_put(c->out, c->iov[i].iov_base, c->iov[i].iov_len);
 		if (n > 0)
 			vq_release(&d->dom, c->holds, n);
 		virtio_complete(d, VIRTIO_CONSOLE_TX, &c->chain, 0);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * virtio-console, one port (no MULTIPORT): the transmit queue goes to an
- * output fd, host input waits in a small buffer until the guest posts
- * receive buffers.
+ * virtio-console, one port (no MULTIPORT): the transmit queue goes to the
+ * output fd's buffer (lib/outbuf.h: it never blocks the device thread),
+ * host input waits in a small buffer until the guest posts receive
+ * buffers.
  */
 #ifndef CVMM_VIRTIO_CONSOLE_H
 #define CVMM_VIRTIO_CONSOLE_H
@@ -11,11 +12,13 @@
 
 #include "core.h"
 
+struct outbuf;
+
 #define CONSOLE_INBUF 4096
 
 struct virtio_console {
 	struct virtio_dev dev;
-	int out_fd;
+	struct outbuf *out; /* shared with the UART when both use stdout */
 	pthread_mutex_t in_lock; /* the input buffer: main thread vs device */
 	uint8_t in[CONSOLE_INBUF];
 	size_t in_len;

@@ -199,6 +199,8 @@ void t_churn(const char *arg);
 void t_virtio_blk(const char *arg);
 void t_virtio_rng(const char *arg);
 void t_virtio_console(const char *arg);
+void t_flood(const char *arg);
+void t_blk_durable(const char *arg);
 void t_dma_escape(const char *arg);
 void t_pool_exhaust(const char *arg);
 void t_memfault(const char *arg);

@@ -282,6 +282,8 @@ static const struct test tests[] = {
 	{ "virtio-blk", t_virtio_blk },
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-console", t_virtio_console },
+	{ "flood", t_flood },
+	{ "blk-durable", t_blk_durable },
 	{ "dma-escape", t_dma_escape },
 	{ "pool-exhaust", t_pool_exhaust },
 	{ "memfault", t_memfault },

@@ -224,3 +224,99 @@ void t_virtio_console(const char *arg)
 	bounce_free(tx, sizeof(msg));
 	virtio_teardown(&d);
 }
+
+/*
+ * test=flood:serial|virtio: console output without end, for the host's
+ * "stdout is a pipe nobody reads" tests (cvmm must still stop on SIGTERM).
+ * serial: `rep outsb` of 4 KiB lines to COM1, one exit per page of bytes;
+ * virtio: 4 KiB buffers on virtio-console's transmit queue.
+ */
+#define FLOOD_CHUNK 4096u
+
+static void fill_lines(uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		p[i] = (i % 64 == 63) ? '\n' : (uint8_t)('a' + i % 26);
+}
+
+static void flood_serial(void)
+{
+	static uint8_t line[FLOOD_CHUNK];
+
+	fill_lines(line, sizeof(line));
+	for (;;) {
+		const void *p = line;
+		uint64_t n = sizeof(line);
+
+		__asm__ volatile("rep outsb"
+				 : "+S"(p), "+c"(n)
+				 : "d"((uint16_t)0x3f8)
+				 : "memory");
+	}
+}
+
+static void flood_virtio(void)
+{
+	struct vdev d;
+	uint64_t tx;
+
+	if (!open_dev(&d, VIRTIO_ID_CONSOLE, 2, 0, 2))
+		return;
+	tx = bounce_alloc(FLOOD_CHUNK, 64);
+	if (!tx) {
+		check(false, "a transmit buffer");
+		return;
+	}
+	fill_lines((uint8_t *)tx, FLOOD_CHUNK);
+	printk("flooding virtio-console\n");
+	for (;;) /* a stuck device times a request out; send again */
+		vq_request(&d, VIRTIO_CONSOLE_TX,
+			   &(struct vbuf){ tx, FLOOD_CHUNK, false }, 1, false);
+}
+
+void t_flood(const char *arg)
+{
+	if (!strncmp(arg, "serial", 6)) {
+		printk("flooding the UART\n");
+		flood_serial();
+	} else if (!strncmp(arg, "virtio", 6)) {
+		flood_virtio();
+	} else {
+		check(false, "flood:serial or flood:virtio, got '%s'", arg);
+	}
+}
+
+/*
+ * test=blk-durable: write generation after generation of the same 8 KiB
+ * at sector 64, each sector stamped (generation, sector, pattern), flush,
+ * then say "FLUSHED <generation>". The host SIGKILLs cvmm after some line
+ * and checks that no sector is older than the generation it saw flushed.
+ */
+void t_blk_durable(const char *arg)
+{
+	uint64_t want = 1ULL << VIRTIO_BLK_F_FLUSH;
+	uint8_t *src = scratch(0);
+	struct vdev d;
+
+	(void)arg;
+	if (!open_dev(&d, VIRTIO_ID_BLOCK, 1, want, 0))
+		return;
+	for (uint64_t gen = 1;; gen++) {
+		for (uint32_t s = 0; s < PATTERN_LEN / SECTOR; s++) {
+			uint8_t *p = src + s * SECTOR;
+
+			*(uint64_t *)p = gen;
+			*(uint64_t *)(p + 8) = PATTERN_SECTOR + s;
+			for (uint32_t i = 16; i < SECTOR; i++)
+				p[i] = (uint8_t)(pattern(i) ^ gen);
+		}
+		if (blk_io(&d, VIRTIO_BLK_T_OUT, PATTERN_SECTOR, src,
+			   PATTERN_LEN, false) != VIRTIO_BLK_S_OK ||
+		    blk_io(&d, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false) !=
+			    VIRTIO_BLK_S_OK) {
+			check(false, "generation %lu written and flushed", gen);
+			return;
+		}
+		printk("FLUSHED %lu\n", gen);
+	}
+}

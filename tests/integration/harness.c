@@ -222,6 +222,7 @@ int main(void)
 	srunner_add_suite(sr, memory_suite());
 	srunner_add_suite(sr, virtio_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, running_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -69,5 +69,6 @@ Suite *errors_suite(void);
 Suite *memory_suite(void);
 Suite *virtio_suite(void);
 Suite *config_suite(void);
+Suite *running_suite(void);
 
 #endif

@@ -10,7 +10,7 @@ int main(void)
 		rangeset_suite, guest_mem_suite, loader_suite, pvh_suite,
 		util_suite, cli_suite, exit_suite, bus_suite, devices_suite,
 		virtio_suite, fdt_suite, config_suite, platform_suite,
-		files_suite,
+		files_suite, outbuf_suite, seccomp_suite,
 	};
 	SRunner *sr;
 	int failed;

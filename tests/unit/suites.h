@@ -19,5 +19,7 @@ Suite *fdt_suite(void);
 Suite *config_suite(void);
 Suite *platform_suite(void);
 Suite *files_suite(void);
+Suite *outbuf_suite(void);
+Suite *seccomp_suite(void);
 
 #endif

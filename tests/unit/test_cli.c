@@ -57,6 +57,10 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.platform, "soft");
 	ck_assert_str_eq(c.cmdline, "");
 	ck_assert(!c.stats);
+	ck_assert(c.seccomp); /* the sandbox is on unless asked off */
+	ck_assert_int_eq(parse("--kernel", "k", "--seccomp", "off", NULL),
+			 CLI_OK);
+	ck_assert(!c.seccomp);
 }
 END_TEST
 
@@ -75,6 +79,7 @@ START_TEST(errors_name_the_option)
 		{ { "--log-level", "loud" }, "log-level: 'loud' is not a log level" },
 		{ { "--platform", "tdx" }, "platform: unknown platform 'tdx'" },
 		{ { "--convert-mode", "x" }, "convert-mode: 'x' is not a content mode" },
+		{ { "--seccomp", "maybe" }, "seccomp: 'maybe' is neither on nor off" },
 		{ { "--bogus" }, "--bogus: unknown option" },
 		{ { "--memory" }, "--memory: a value is needed" },
 		{ { "stray" }, "stray: unexpected argument" },

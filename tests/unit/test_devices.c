@@ -10,6 +10,7 @@
 #include "../../devices/pv_abi.h"
 #include "../../devices/serial.h"
 #include "../../devices/test_dev.h"
+#include "../../lib/outbuf.h"
 #include "../../lib/util.h"
 #include "suites.h"
 
@@ -48,6 +49,7 @@ START_TEST(serial_transmit_and_receive)
 	serial_init(&s, p[1], record_irq, NULL);
 	reg_write(&s, 0, 'h');
 	reg_write(&s, 0, 'i');
+	ck_assert(outbuf_flush(s.out, 10000000000ULL)); /* the writer thread's */
 	ck_assert_int_eq(read(p[0], out, sizeof(out)), 2);
 	ck_assert_str_eq(out, "hi");
 	ck_assert_uint_eq(reg_read(&s, 5) & 0x61, 0x60); /* THRE|TEMT, no data */

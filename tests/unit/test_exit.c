@@ -28,11 +28,16 @@ static struct {
 	uint64_t last;
 	unsigned int cpu;
 } dev;
+/* The VM's stop flag; the fake device raises it after stop_after reads. */
+static bool stopping;
+static unsigned int stop_after;
 
 static void fake_read(void *d, const struct io_req *req, uint8_t *data)
 {
 	(void)d;
 	dev.reads++;
+	if (stop_after && dev.reads == stop_after)
+		__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 	io_put(data, req->len, 0xabcd);
 }
 
@@ -59,8 +64,11 @@ static void setup(void)
 	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
 	mem_init(&m, &b, MEM_CONTENT_ZERO, false);
 	ck_assert_int_eq(mem_add_slot(&m, 0, 1 << 20, fd, fd), 0);
-	env = (struct exit_env){ &pio, &mmio, &m, 3, RUN_SIZE };
+	env = (struct exit_env){ .io = &pio, .mmio = &mmio, .mem = &m, .cpu = 3,
+				 .run_size = RUN_SIZE, .stopping = &stopping };
 	memset(&dev, 0, sizeof(dev));
+	stopping = false;
+	stop_after = 0;
 }
 
 static void teardown(void)
@@ -92,6 +100,28 @@ START_TEST(io_out_string)
 	ck_assert_uint_eq(dev.writes, 3);
 	ck_assert_uint_eq(dev.last, 7);
 	ck_assert_uint_eq(dev.cpu, 3);
+}
+END_TEST
+
+/* A `rep insb` of a page stops at the access during which the VM stops. */
+START_TEST(io_string_stops_when_vm_stops)
+{
+	struct exit_outcome out;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io = (typeof(run->io)){ .direction = KVM_EXIT_IO_IN, .size = 1,
+				     .port = 0x500, .count = 4096,
+				     .data_offset = 4096 };
+	ck_assert_int_eq(handle(0, 0, &out), EXIT_RESUME);
+	ck_assert_uint_eq(dev.reads, 4096);
+	dev.reads = 0;
+	stop_after = 10;
+	ck_assert_int_eq(handle(0, 0, &out), EXIT_RESUME);
+	ck_assert_uint_eq(dev.reads, 10);
+	/* Already stopping: nothing at all. */
+	dev.reads = 0;
+	ck_assert_int_eq(handle(0, 0, &out), EXIT_RESUME);
+	ck_assert_uint_eq(dev.reads, 0);
 }
 END_TEST
 
@@ -309,6 +339,7 @@ Suite *exit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, io_out_string);
 	tcase_add_test(tc, io_in_and_unclaimed);
+	tcase_add_test(tc, io_string_stops_when_vm_stops);
 	tcase_add_test(tc, malformed_exits_stop);
 	tcase_add_test(tc, map_gpa_range_hypercall);
 	tcase_add_test(tc, map_gpa_range_errors);
