@@ -7,6 +7,8 @@
 #   make rig-check  the suite inside the rig: Linux 7.3 KVM under QEMU
 #                   (tests/rig/check.sh; the kernel is cached in build/rig,
 #                   or in $$RIG_OUT/kernel)
+#   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
+#                   Debian's linux-source-7.3; cached)
 
 VERSION := 0.1.0
 O ?= build
@@ -48,7 +50,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 .PHONY: all deps run check check-all check-unit check-integration \
-	check-sanitize bench fuzz rig-check clean
+	check-sanitize bench fuzz rig-check headers clean
 all: $(O)/cvmm $(O)/testkernel.elf
 
 # The two README commands install what is missing first; the nested make
@@ -147,6 +149,14 @@ fuzz:
 rig-check: deps
 	@$(MAKE) --no-print-directory all $(O)/static/cvmm
 	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf
+
+# The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
+HEADERS_DIR := $(O)/headers-7.3
+headers: deps
+	@scripts/headers.sh $(HEADERS_DIR)
+
+$(HEADERS_DIR)/.stamp:
+	@scripts/headers.sh $(HEADERS_DIR)
 
 clean:
 	rm -rf $(O)

@@ -10,6 +10,7 @@ packages=(
 	libinih-dev              # config files
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
+	rsync xz-utils           # make headers (the kernel's headers_install)
 )
 
 missing=()
