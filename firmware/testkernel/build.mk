@@ -15,7 +15,7 @@ TK_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic -fno-pie \
 # accidental libc include fails to compile.
 TK_INC := $(O)/tk/include
 TK_MULTIARCH := $(or $(shell $(CC) -print-multiarch 2>/dev/null),x86_64-linux-gnu)
-TK_CFLAGS += -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+TK_INCFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-isystem $(TK_INC)
 TK_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TK_DIR)/kernel.ld \
 	-Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack
@@ -33,12 +33,12 @@ $(TK_INC)/.stamp:
 $(O)/tk/%.o: $(TK_DIR)/%.c | $(TK_INC)/.stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC [tk] $<")
-	$(Q)$(CC) $(TK_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TK_INCFLAGS) $(TK_CFLAGS) -c $< -o $@
 
 $(O)/tk/%.o: $(TK_DIR)/%.S | $(TK_INC)/.stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS [tk] $<")
-	$(Q)$(CC) $(TK_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TK_INCFLAGS) $(TK_CFLAGS) -c $< -o $@
 
 $(O)/testkernel.elf: $(TK_OBJS) $(TK_DIR)/kernel.ld
 	@$(if $(Q),echo "  LD      $@")
