@@ -38,37 +38,29 @@
  */
 #define VIRTIO_MMIO_SIZE 0x200
 
-/* virtio-blk addresses and sizes in 512-byte sectors (the kernel's header
- * says so in comments only). */
+/*
+ * virtio-blk counts addresses and sizes in 512-byte sectors; the kernel's
+ * header says so in comments only.
+ */
 #define VIRTIO_BLK_SECTOR 512
 
 /*
- * virtio-console queue indices (spec 5.3.2, without VIRTIO_CONSOLE_F_MULTIPORT):
- * receiveq (host to guest) and transmitq. The kernel numbers them in its
- * driver only.
+ * virtio-console queue indices without VIRTIO_CONSOLE_F_MULTIPORT (spec
+ * 5.3.2): receiveq (host to guest) and transmitq. The kernel numbers them
+ * in its driver only.
  */
 #define VIRTIO_CONSOLE_RX 0
 #define VIRTIO_CONSOLE_TX 1
 
 /*
  * aliases still used by blk.c/core.c; to be removed (blk.h and the tests
- * under tests/ use some of them too). Each is defined from the kernel's
- * name, so it cannot drift.
+ * use some too). Each is defined from the kernel's name, so it cannot
+ * drift.
  */
-#define VIRTIO_S_ACKNOWLEDGE VIRTIO_CONFIG_S_ACKNOWLEDGE
-#define VIRTIO_S_DRIVER VIRTIO_CONFIG_S_DRIVER
 #define VIRTIO_S_DRIVER_OK VIRTIO_CONFIG_S_DRIVER_OK
-#define VIRTIO_S_FEATURES_OK VIRTIO_CONFIG_S_FEATURES_OK
 #define VIRTIO_S_NEEDS_RESET VIRTIO_CONFIG_S_NEEDS_RESET
 #define VIRTIO_F_INDIRECT_DESC VIRTIO_RING_F_INDIRECT_DESC
 #define VIRTIO_F_EVENT_IDX VIRTIO_RING_F_EVENT_IDX
-#define VIRTQ_DESC_F_NEXT VRING_DESC_F_NEXT
-#define VIRTQ_DESC_F_WRITE VRING_DESC_F_WRITE
-#define VIRTQ_DESC_F_INDIRECT VRING_DESC_F_INDIRECT
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW VIRTIO_MMIO_QUEUE_AVAIL_LOW
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH VIRTIO_MMIO_QUEUE_AVAIL_HIGH
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW VIRTIO_MMIO_QUEUE_USED_LOW
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH VIRTIO_MMIO_QUEUE_USED_HIGH
 #define VIRTIO_BLK_CFG_CAPACITY offsetof(struct virtio_blk_config, capacity)
 #define VIRTIO_BLK_CFG_SIZE_MAX offsetof(struct virtio_blk_config, size_max)
 #define VIRTIO_BLK_CFG_SEG_MAX offsetof(struct virtio_blk_config, seg_max)
@@ -79,9 +71,26 @@
 	offsetof(struct virtio_blk_config, max_discard_seg)
 #define VIRTIO_BLK_CFG_DISCARD_ALIGN \
 	offsetof(struct virtio_blk_config, discard_sector_alignment)
-/* cvmm's config space ends before the secure-erase fields it does not
- * offer (60 bytes). */
+/*
+ * cvmm's config space ends before the secure-erase fields it does not
+ * offer (60 bytes).
+ */
 #define VIRTIO_BLK_CFG_SIZE \
 	offsetof(struct virtio_blk_config, max_secure_erase_sectors)
+
+/*
+ * aliases still used by the tests (tests/unit/test_virtio.c,
+ * tests/common/vqdriver.c, tests/fuzz/, tests/bench/); to be removed.
+ */
+#define VIRTIO_S_ACKNOWLEDGE VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define VIRTIO_S_DRIVER VIRTIO_CONFIG_S_DRIVER
+#define VIRTIO_S_FEATURES_OK VIRTIO_CONFIG_S_FEATURES_OK
+#define VIRTQ_DESC_F_NEXT VRING_DESC_F_NEXT
+#define VIRTQ_DESC_F_WRITE VRING_DESC_F_WRITE
+#define VIRTQ_DESC_F_INDIRECT VRING_DESC_F_INDIRECT
+#define VIRTIO_MMIO_QUEUE_DRIVER_LOW VIRTIO_MMIO_QUEUE_AVAIL_LOW
+#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH VIRTIO_MMIO_QUEUE_AVAIL_HIGH
+#define VIRTIO_MMIO_QUEUE_DEVICE_LOW VIRTIO_MMIO_QUEUE_USED_LOW
+#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH VIRTIO_MMIO_QUEUE_USED_HIGH
 
 #endif

@@ -17,7 +17,8 @@ missing=()
 while read -r name; do
 	[[ $name =~ ^CVMM_.*_H$ ]] && continue
 	grep -qw -- "$name" "$list" || missing+=("macro $name")
-done < <(sed -nE 's/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*).*/\1/p' "$header")
+done < <(sed -nE 's/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*).*/\1/p' \
+	"$header")
 
 # "tag" for each struct definition, then "tag member" for each member
 # (the last identifier before ';' or '[' on a line of the body).
