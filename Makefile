@@ -167,7 +167,7 @@ $(HEADERS_DIR)/.stamp:
 ABI_LIST := tests/abi/kvm_abi_list.h
 $(O)/abi/undef.h: $(ABI_LIST)
 	@mkdir -p $(dir $@)
-	$(Q)sed -n 's/^ABI_MACRO(\([A-Za-z0-9_]*\))$$/#undef \1/p' $< > $@
+	$(Q)sed -n 's/^[ \t]*ABI_MACRO(\([A-Za-z0-9_]*\)).*/#undef \1/p' $< > $@
 
 ABI_OBJ := $(O)/obj/tests/abi
 $(ABI_OBJ)/table-project.o: tests/abi/table.c $(ABI_LIST) lib/kvm_abi.h \
