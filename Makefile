@@ -7,6 +7,10 @@
 #   make rig-check  the suite inside the rig: Linux 7.3 KVM under QEMU
 #                   (tests/rig/check.sh; the kernel is cached in build/rig,
 #                   or in $$RIG_OUT/kernel)
+#   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
+#                   Debian's linux-source-7.3; cached)
+#   make abi-check  lib/kvm_abi.h's values, structs and offsets against
+#                   those headers (tests/abi/)
 
 VERSION := 0.1.0
 O ?= build
@@ -50,7 +54,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
-	check-sanitize bench fuzz rig-check clean
+	check-sanitize bench fuzz rig-check headers abi-check clean
 all: $(O)/cvmm $(O)/testkernel.elf
 
 # The two README commands install what is missing first; the nested make
@@ -174,6 +178,47 @@ fuzz:
 rig-check: deps
 	@$(MAKE) --no-print-directory all $(O)/static/cvmm
 	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf
+
+# The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
+HEADERS_DIR := $(O)/headers-7.3
+headers: deps
+	@scripts/headers.sh $(HEADERS_DIR)
+
+$(HEADERS_DIR)/.stamp:
+	@scripts/headers.sh $(HEADERS_DIR)
+
+# tests/abi/table.c twice: the project side on the system's 6.1 headers and
+# lib/kvm_abi.h, the kernel side on the 7.3 headers alone; abi-check
+# compares the two tables, and coverage.sh makes sure the list names
+# everything lib/kvm_abi.h defines.
+ABI_LIST := tests/abi/kvm_abi_list.h
+$(O)/abi/undef.h: $(ABI_LIST)
+	@mkdir -p $(dir $@)
+	$(Q)sed -n 's/^[ \t]*ABI_MACRO(\([A-Za-z0-9_]*\)).*/#undef \1/p' $< > $@
+
+ABI_OBJ := $(O)/obj/tests/abi
+$(ABI_OBJ)/table-project.o: tests/abi/table.c $(ABI_LIST) lib/kvm_abi.h \
+		$(O)/abi/undef.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (lib/kvm_abi.h)")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DABI_SIDE_PROJECT -I$(O)/abi \
+		-c $< -o $@
+
+$(ABI_OBJ)/table-kernel.o: tests/abi/table.c $(ABI_LIST) $(HEADERS_DIR)/.stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (Linux 7.3 headers)")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DABI_SIDE_KERNEL \
+		-isystem $(HEADERS_DIR)/include -c $< -o $@
+
+$(O)/abi-check: $(ABI_OBJ)/main.o $(ABI_OBJ)/table-project.o \
+		$(ABI_OBJ)/table-kernel.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+abi-check: headers
+	@$(MAKE) --no-print-directory $(O)/abi-check
+	tests/abi/coverage.sh lib/kvm_abi.h $(ABI_LIST)
+	$(O)/abi-check "Linux 7.3 ($(HEADERS_DIR))"
 
 clean:
 	rm -rf $(O)

@@ -12,6 +12,7 @@ packages=(
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
 	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)
+	rsync xz-utils           # make headers (the kernel's headers_install)
 )
 
 missing=()

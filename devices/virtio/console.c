@@ -78,7 +78,8 @@ static void console_process(struct virtio_dev *d, unsigned int q)
 
 static void console_extra(struct virtio_dev *d)
 {
-	if ((d->status & VIRTIO_S_DRIVER_OK) && d->vq[VIRTIO_CONSOLE_RX].ready)
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    d->vq[VIRTIO_CONSOLE_RX].ready)
 		receive(d->priv, d);
 }
 

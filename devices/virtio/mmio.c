@@ -28,10 +28,10 @@ static uint32_t queue_reg(struct virtio_dev *d, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY: return q->ready;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW: return (uint32_t)q->desc;
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH: return (uint32_t)(q->desc >> 32);
-	case VIRTIO_MMIO_QUEUE_DRIVER_LOW: return (uint32_t)q->avail;
-	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH: return (uint32_t)(q->avail >> 32);
-	case VIRTIO_MMIO_QUEUE_DEVICE_LOW: return (uint32_t)q->used;
-	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH: return (uint32_t)(q->used >> 32);
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW: return (uint32_t)q->avail;
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH: return (uint32_t)(q->avail >> 32);
+	case VIRTIO_MMIO_QUEUE_USED_LOW: return (uint32_t)q->used;
+	case VIRTIO_MMIO_QUEUE_USED_HIGH: return (uint32_t)(q->used >> 32);
 	default: return 0;
 	}
 }
@@ -66,14 +66,15 @@ static void set_status(struct virtio_dev *d, uint32_t v)
 		virtio_reset(d);
 		return;
 	}
-	if ((v & VIRTIO_S_FEATURES_OK) && !(d->status & VIRTIO_S_FEATURES_OK) &&
+	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(d->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((f & ~virtio_offered_features(d)) ||
 	     !(f & (1ULL << VIRTIO_F_VERSION_1)))) {
 		log_warn("%s: driver features 0x%llx refused", d->name,
 			 (unsigned long long)f);
-		v &= ~(uint32_t)VIRTIO_S_FEATURES_OK;
+		v &= ~(uint32_t)VIRTIO_CONFIG_S_FEATURES_OK;
 	}
-	d->status = v | (d->status & VIRTIO_S_NEEDS_RESET);
+	d->status = v | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
 static void set_ready(struct virtio_dev *d, struct virtq *q, uint32_t v)
@@ -82,15 +83,15 @@ static void set_ready(struct virtio_dev *d, struct virtq *q, uint32_t v)
 		q->ready = false;
 		return;
 	}
-	q->event_idx = d->driver_features & (1ULL << VIRTIO_F_EVENT_IDX);
-	q->indirect = d->driver_features & (1ULL << VIRTIO_F_INDIRECT_DESC);
+	q->event_idx = d->driver_features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
+	q->indirect = d->driver_features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
 	q->last_avail = q->used_idx = q->signalled = 0;
 	/* Rings outside the device's memory are refused before any use. */
 	if (!vq_valid(&d->dom, q)) {
 		log_warn("%s: queue %u layout refused (size %u, rings outside "
 			 "the device's memory or misaligned)", d->name,
 			 d->queue_sel, q->size);
-		d->status |= VIRTIO_S_NEEDS_RESET;
+		d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 		return;
 	}
 	q->ready = true;
@@ -114,10 +115,10 @@ static void queue_write(struct virtio_dev *d, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_READY: set_ready(d, q, v); break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW: set_half(&q->desc, false, v); break;
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH: set_half(&q->desc, true, v); break;
-	case VIRTIO_MMIO_QUEUE_DRIVER_LOW: set_half(&q->avail, false, v); break;
-	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH: set_half(&q->avail, true, v); break;
-	case VIRTIO_MMIO_QUEUE_DEVICE_LOW: set_half(&q->used, false, v); break;
-	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH: set_half(&q->used, true, v); break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW: set_half(&q->avail, false, v); break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH: set_half(&q->avail, true, v); break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW: set_half(&q->used, false, v); break;
+	case VIRTIO_MMIO_QUEUE_USED_HIGH: set_half(&q->used, true, v); break;
 	}
 }
 
@@ -129,7 +130,8 @@ static void reg_write(struct virtio_dev *d, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_DEVICE_FEATURES_SEL: d->dev_feat_sel = v; break;
 	case VIRTIO_MMIO_DRIVER_FEATURES_SEL: d->drv_feat_sel = v; break;
 	case VIRTIO_MMIO_DRIVER_FEATURES:
-		if (d->drv_feat_sel < 2 && !(d->status & VIRTIO_S_FEATURES_OK))
+		if (d->drv_feat_sel < 2 &&
+		    !(d->status & VIRTIO_CONFIG_S_FEATURES_OK))
 			set_half(&d->driver_features, d->drv_feat_sel == 1, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_SEL: d->queue_sel = v; break;

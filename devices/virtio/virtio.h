@@ -1,96 +1,96 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Virtio 1.x constants cvmm uses (virtio-v1.2 spec: 2.1 status, 2.7 split
- * virtqueues, 4.2 virtio-mmio, 5.x devices). Shared with the test kernel's
- * drivers, so macros only.
+ * Virtio definitions: the names and layouts come from the kernel's uAPI
+ * headers (Debian's linux-libc-dev, 6.1 on Debian 12), so the device side
+ * and the test kernel's drivers use the same ABI as Linux. Only what the
+ * kernel does not define lives here. The test kernel includes this file
+ * too: the kernel headers it pulls in need only <linux/types.h> and the
+ * compiler's <stdint.h>, never libc.
  */
 #ifndef CVMM_VIRTIO_H
 #define CVMM_VIRTIO_H
 
-/* Device status bits. */
-#define VIRTIO_S_ACKNOWLEDGE 1
-#define VIRTIO_S_DRIVER 2
-#define VIRTIO_S_DRIVER_OK 4
-#define VIRTIO_S_FEATURES_OK 8
-#define VIRTIO_S_NEEDS_RESET 64
-#define VIRTIO_S_FAILED 128
+/* Virtio 1.x only: no vring_init()/vring_size() for the legacy layout. */
+#ifndef VIRTIO_RING_NO_LEGACY
+#define VIRTIO_RING_NO_LEGACY
+#endif
 
-/* Feature bits shared by all devices. */
-#define VIRTIO_F_INDIRECT_DESC 28
-#define VIRTIO_F_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
-#define VIRTIO_F_ACCESS_PLATFORM 33
+#include <stddef.h>
 
-/* Descriptor flags. */
-#define VIRTQ_DESC_F_NEXT 1
-#define VIRTQ_DESC_F_WRITE 2
-#define VIRTQ_DESC_F_INDIRECT 4
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_console.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_ring.h>
+#include <linux/virtio_rng.h>
 
-/* Device IDs. */
-#define VIRTIO_ID_NET 1
-#define VIRTIO_ID_BLOCK 2
-#define VIRTIO_ID_CONSOLE 3
-#define VIRTIO_ID_RNG 4
-
-/* virtio-mmio version 2 registers. */
-#define VIRTIO_MMIO_MAGIC_VALUE 0x000 /* "virt" */
-#define VIRTIO_MMIO_VERSION 0x004
-#define VIRTIO_MMIO_DEVICE_ID 0x008
-#define VIRTIO_MMIO_VENDOR_ID 0x00c
-#define VIRTIO_MMIO_DEVICE_FEATURES 0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014
-#define VIRTIO_MMIO_DRIVER_FEATURES 0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024
-#define VIRTIO_MMIO_QUEUE_SEL 0x030
-#define VIRTIO_MMIO_QUEUE_NUM_MAX 0x034
-#define VIRTIO_MMIO_QUEUE_NUM 0x038
-#define VIRTIO_MMIO_QUEUE_READY 0x044
-#define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
-#define VIRTIO_MMIO_INTERRUPT_STATUS 0x060
-#define VIRTIO_MMIO_INTERRUPT_ACK 0x064
-#define VIRTIO_MMIO_STATUS 0x070
-#define VIRTIO_MMIO_QUEUE_DESC_LOW 0x080
-#define VIRTIO_MMIO_QUEUE_DESC_HIGH 0x084
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW 0x090
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH 0x094
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW 0x0a0
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH 0x0a4
-#define VIRTIO_MMIO_CONFIG_GENERATION 0x0fc
-#define VIRTIO_MMIO_CONFIG 0x100
-#define VIRTIO_MMIO_SIZE 0x200
+/*
+ * The MagicValue register's content, "virt" read as a little-endian word:
+ * virtio_mmio.h names the register but not the value.
+ */
 #define VIRTIO_MMIO_MAGIC 0x74726976
-#define VIRTIO_MMIO_INT_VRING 1
-#define VIRTIO_MMIO_INT_CONFIG 2
 
-/* virtio-blk. */
-#define VIRTIO_BLK_F_SIZE_MAX 1
-#define VIRTIO_BLK_F_SEG_MAX 2
-#define VIRTIO_BLK_F_RO 5
-#define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH 9
-#define VIRTIO_BLK_F_DISCARD 13
-#define VIRTIO_BLK_T_IN 0
-#define VIRTIO_BLK_T_OUT 1
-#define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_T_GET_ID 8
-#define VIRTIO_BLK_T_DISCARD 11
-#define VIRTIO_BLK_S_OK 0
-#define VIRTIO_BLK_S_IOERR 1
-#define VIRTIO_BLK_S_UNSUPP 2
-#define VIRTIO_BLK_ID_BYTES 20
+/*
+ * The MMIO window cvmm gives each device: the registers (up to
+ * VIRTIO_MMIO_CONFIG) plus as much config space again. A layout choice of
+ * cvmm's, not an ABI value.
+ */
+#define VIRTIO_MMIO_SIZE 0x200
+
+/*
+ * virtio-blk counts addresses and sizes in 512-byte sectors; the kernel's
+ * header says so in comments only.
+ */
 #define VIRTIO_BLK_SECTOR 512
-/* Config space offsets. */
-#define VIRTIO_BLK_CFG_CAPACITY 0
-#define VIRTIO_BLK_CFG_SIZE_MAX 8
-#define VIRTIO_BLK_CFG_SEG_MAX 12
-#define VIRTIO_BLK_CFG_BLK_SIZE 20
-#define VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS 36
-#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG 40
-#define VIRTIO_BLK_CFG_DISCARD_ALIGN 44
-#define VIRTIO_BLK_CFG_SIZE 60
 
-/* virtio-console: queue 0 receives (host to guest), 1 transmits. */
+/*
+ * virtio-console queue indices without VIRTIO_CONSOLE_F_MULTIPORT (spec
+ * 5.3.2): receiveq (host to guest) and transmitq. The kernel numbers them
+ * in its driver only.
+ */
 #define VIRTIO_CONSOLE_RX 0
 #define VIRTIO_CONSOLE_TX 1
+
+/*
+ * aliases still used by blk.c/core.c; to be removed (blk.h and the tests
+ * use some too). Each is defined from the kernel's name, so it cannot
+ * drift.
+ */
+#define VIRTIO_S_DRIVER_OK VIRTIO_CONFIG_S_DRIVER_OK
+#define VIRTIO_S_NEEDS_RESET VIRTIO_CONFIG_S_NEEDS_RESET
+#define VIRTIO_F_INDIRECT_DESC VIRTIO_RING_F_INDIRECT_DESC
+#define VIRTIO_F_EVENT_IDX VIRTIO_RING_F_EVENT_IDX
+#define VIRTIO_BLK_CFG_CAPACITY offsetof(struct virtio_blk_config, capacity)
+#define VIRTIO_BLK_CFG_SIZE_MAX offsetof(struct virtio_blk_config, size_max)
+#define VIRTIO_BLK_CFG_SEG_MAX offsetof(struct virtio_blk_config, seg_max)
+#define VIRTIO_BLK_CFG_BLK_SIZE offsetof(struct virtio_blk_config, blk_size)
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS \
+	offsetof(struct virtio_blk_config, max_discard_sectors)
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG \
+	offsetof(struct virtio_blk_config, max_discard_seg)
+#define VIRTIO_BLK_CFG_DISCARD_ALIGN \
+	offsetof(struct virtio_blk_config, discard_sector_alignment)
+/*
+ * cvmm's config space ends before the secure-erase fields it does not
+ * offer (60 bytes).
+ */
+#define VIRTIO_BLK_CFG_SIZE \
+	offsetof(struct virtio_blk_config, max_secure_erase_sectors)
+
+/*
+ * aliases still used by the tests (tests/unit/test_virtio.c,
+ * tests/common/vqdriver.c, tests/fuzz/, tests/bench/); to be removed.
+ */
+#define VIRTIO_S_ACKNOWLEDGE VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define VIRTIO_S_DRIVER VIRTIO_CONFIG_S_DRIVER
+#define VIRTIO_S_FEATURES_OK VIRTIO_CONFIG_S_FEATURES_OK
+#define VIRTQ_DESC_F_NEXT VRING_DESC_F_NEXT
+#define VIRTQ_DESC_F_WRITE VRING_DESC_F_WRITE
+#define VIRTQ_DESC_F_INDIRECT VRING_DESC_F_INDIRECT
+#define VIRTIO_MMIO_QUEUE_DRIVER_LOW VIRTIO_MMIO_QUEUE_AVAIL_LOW
+#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH VIRTIO_MMIO_QUEUE_AVAIL_HIGH
+#define VIRTIO_MMIO_QUEUE_DEVICE_LOW VIRTIO_MMIO_QUEUE_USED_LOW
+#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH VIRTIO_MMIO_QUEUE_USED_HIGH
 
 #endif

@@ -3,25 +3,37 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../../lib/log.h"
 #include "../../lib/util.h"
 #include "virtio.h"
 
-/* Ring layouts (virtio 1.2, 2.7): all little-endian. */
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-#define DESC_SIZE 16
-#define AVAIL_IDX(q) ((q)->avail + 2)
-#define AVAIL_RING(q, i) ((q)->avail + 4 + 2 * (uint64_t)(i))
+/*
+ * Split ring layout (virtio 1.2, 2.7; all little-endian) from the kernel's
+ * <linux/virtio_ring.h>: the event fields sit right after each ring's
+ * last entry.
+ */
+#define DESC_SIZE sizeof(struct vring_desc)
+#define AVAIL_ENTRY sizeof(((struct vring_avail *)0)->ring[0])
+#define USED_ENTRY sizeof(struct vring_used_elem)
+#define AVAIL_IDX(q) ((q)->avail + offsetof(struct vring_avail, idx))
+#define AVAIL_RING(q, i) \
+	((q)->avail + offsetof(struct vring_avail, ring) + \
+	 AVAIL_ENTRY * (uint64_t)(i))
 #define USED_EVENT(q) AVAIL_RING(q, (q)->size)
-#define USED_IDX(q) ((q)->used + 2)
-#define USED_RING(q, i) ((q)->used + 4 + 8 * (uint64_t)(i))
+#define USED_IDX(q) ((q)->used + offsetof(struct vring_used, idx))
+#define USED_RING(q, i) \
+	((q)->used + offsetof(struct vring_used, ring) + \
+	 USED_ENTRY * (uint64_t)(i))
 #define AVAIL_EVENT(q) USED_RING(q, (q)->size)
+/* Bytes of each ring for n entries, its event field included. */
+#define AVAIL_BYTES(n) \
+	(offsetof(struct vring_avail, ring) + AVAIL_ENTRY * ((uint64_t)(n) + 1))
+#define USED_BYTES(n) \
+	(offsetof(struct vring_used, ring) + USED_ENTRY * (uint64_t)(n) + \
+	 sizeof(__virtio16))
 
 const char *vq_error_name(enum vq_error e)
 {
@@ -45,12 +57,13 @@ bool vq_valid(struct mem_domain *d, const struct virtq *q)
 
 	if (n == 0 || n > VQ_MAX_SIZE || (n & (n - 1)))
 		return false;
-	if (!is_aligned(q->desc, 16) || !is_aligned(q->avail, 2) ||
-	    !is_aligned(q->used, 4))
+	if (!is_aligned(q->desc, VRING_DESC_ALIGN_SIZE) ||
+	    !is_aligned(q->avail, VRING_AVAIL_ALIGN_SIZE) ||
+	    !is_aligned(q->used, VRING_USED_ALIGN_SIZE))
 		return false;
 	return !mem_check(d, gpa(q->desc), DESC_SIZE * n) &&
-	       !mem_check(d, gpa(q->avail), 6 + 2 * n) &&
-	       !mem_check(d, gpa(q->used), 6 + 8 * n);
+	       !mem_check(d, gpa(q->avail), AVAIL_BYTES(n)) &&
+	       !mem_check(d, gpa(q->used), USED_BYTES(n));
 }
 
 /*
@@ -103,7 +116,7 @@ int vq_pop(struct mem_domain *d, struct virtq *q, uint16_t *head)
 static enum vq_error add_buf(struct mem_domain *d, struct vq_chain *c,
 			     const struct vring_desc *dsc)
 {
-	bool write = dsc->flags & VIRTQ_DESC_F_WRITE;
+	bool write = dsc->flags & VRING_DESC_F_WRITE;
 	uint64_t end, *total = write ? &c->write_len : &c->read_len;
 
 	if (!range_end(dsc->addr, dsc->len, &end) ||
@@ -142,7 +155,7 @@ static enum vq_error enter_indirect(struct mem_domain *d, const struct virtq *q,
 {
 	uint64_t end;
 
-	if (!q->indirect || (dsc->flags & VIRTQ_DESC_F_NEXT) || dsc->len == 0 ||
+	if (!q->indirect || (dsc->flags & VRING_DESC_F_NEXT) || dsc->len == 0 ||
 	    dsc->len % DESC_SIZE || dsc->len / DESC_SIZE > VQ_MAX_SIZE ||
 	    !range_end(dsc->addr, dsc->len, &end))
 		return VQ_E_INDIRECT;
@@ -174,7 +187,7 @@ enum vq_error vq_walk(struct mem_domain *d, const struct virtq *q,
 			return VQ_E_LOOP;
 		if (!read_desc(d, table, i, &dsc))
 			return VQ_E_ACCESS;
-		if (dsc.flags & VIRTQ_DESC_F_INDIRECT) {
+		if (dsc.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				return VQ_E_INDIRECT;
 			err = enter_indirect(d, q, &dsc, &table, &table_size);
@@ -190,7 +203,7 @@ enum vq_error vq_walk(struct mem_domain *d, const struct virtq *q,
 		err = add_buf(d, c, &dsc);
 		if (err)
 			return err;
-		if (!(dsc.flags & VIRTQ_DESC_F_NEXT))
+		if (!(dsc.flags & VRING_DESC_F_NEXT))
 			return VQ_OK;
 		i = dsc.next;
 	}
@@ -199,9 +212,7 @@ enum vq_error vq_walk(struct mem_domain *d, const struct virtq *q,
 int vq_push(struct mem_domain *d, struct virtq *q, uint16_t head,
 	    uint32_t len)
 {
-	struct {
-		uint32_t id, len;
-	} elem = { htole32(head), htole32(len) };
+	struct vring_used_elem elem = { htole32(head), htole32(len) };
 
 	if (mem_write_obj(d, gpa(USED_RING(q, q->used_idx % q->size)), &elem))
 		return -EFAULT;
@@ -222,7 +233,7 @@ bool vq_should_interrupt(struct mem_domain *d, struct virtq *q)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (read16(d, USED_EVENT(q), &event))
 			return true; /* cannot read it: err on interrupting */
-		if ((uint16_t)(now - event - 1) >= (uint16_t)(now - old))
+		if (!vring_need_event(event, now, old))
 			return false;
 	}
 	q->signalled = now;

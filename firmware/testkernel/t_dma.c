@@ -9,12 +9,25 @@
 #define BAD_SECTOR 300
 #define GOOD_SECTOR 310
 #define ST_UNTOUCHED 0xee
+#define HDR sizeof(struct virtio_blk_outhdr)
+/* 300 entries: more than any queue (at most 256) may hold. */
+#define HUGE_TABLE (300 * sizeof(struct vring_desc))
 
 struct escape {
 	const char *what;
 	uint64_t addr;
 	uint32_t len;
 };
+
+static void set_hdr(uint64_t hdr, uint32_t type, uint64_t sector)
+{
+	volatile struct virtio_blk_outhdr *h =
+		(volatile struct virtio_blk_outhdr *)hdr;
+
+	h->type = type;
+	h->ioprio = 0;
+	h->sector = sector;
+}
 
 /*
  * Post a write to BAD_SECTOR whose data buffer is (addr, len). Returns
@@ -27,12 +40,11 @@ static bool refused(struct vdev *d, uint64_t hdr, uint64_t st, uint64_t addr,
 	struct vq *q = &d->q[0];
 	uint32_t id, used;
 
-	*(volatile uint32_t *)hdr = VIRTIO_BLK_T_OUT;
-	*(volatile uint64_t *)(hdr + 8) = BAD_SECTOR;
+	set_hdr(hdr, VIRTIO_BLK_T_OUT, BAD_SECTOR);
 	*(volatile uint8_t *)st = ST_UNTOUCHED;
-	vq_desc(q, 0, hdr, 16, VIRTQ_DESC_F_NEXT, 1);
-	vq_desc(q, 1, addr, len, VIRTQ_DESC_F_NEXT, 2);
-	vq_desc(q, 2, st, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(q, 0, hdr, HDR, VRING_DESC_F_NEXT, 1);
+	vq_desc(q, 1, addr, len, VRING_DESC_F_NEXT, 2);
+	vq_desc(q, 2, st, 1, VRING_DESC_F_WRITE, 0);
 	vq_kick(d, 0, 0);
 	return vq_wait(d, 0, &id, &used) && used == 0 &&
 	       *(volatile uint8_t *)st == ST_UNTOUCHED;
@@ -43,8 +55,8 @@ static bool loop_refused(struct vdev *d, uint64_t hdr)
 	struct vq *q = &d->q[0];
 	uint32_t id, used;
 
-	vq_desc(q, 0, hdr, 16, VIRTQ_DESC_F_NEXT, 1);
-	vq_desc(q, 1, hdr, 16, VIRTQ_DESC_F_NEXT, 0);
+	vq_desc(q, 0, hdr, HDR, VRING_DESC_F_NEXT, 1);
+	vq_desc(q, 1, hdr, HDR, VRING_DESC_F_NEXT, 0);
 	vq_kick(d, 0, 0);
 	return vq_wait(d, 0, &id, &used) && used == 0;
 }
@@ -54,8 +66,7 @@ static bool huge_indirect_refused(struct vdev *d, uint64_t table)
 	struct vq *q = &d->q[0];
 	uint32_t id, used;
 
-	/* 300 entries: more than any queue may hold. */
-	vq_desc(q, 0, table, 300 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(q, 0, table, HUGE_TABLE, VRING_DESC_F_INDIRECT, 0);
 	vq_kick(d, 0, 0);
 	return vq_wait(d, 0, &id, &used) && used == 0;
 }
@@ -72,10 +83,10 @@ void t_dma_escape(const char *arg)
 		check(false, "virtio-blk and the DMA pool are there");
 		return;
 	}
-	hdr = bounce_alloc(16, 16);
+	hdr = bounce_alloc(HDR, HDR);
 	st = bounce_alloc(1, 1);
 	good = bounce_alloc(4096, 4096);
-	table = bounce_alloc(300 * 16, 16);
+	table = bounce_alloc(HUGE_TABLE, VRING_DESC_ALIGN_SIZE);
 	/* A shared page outside the pool, and private memory. */
 	outside = (uint64_t)priv + 2 * MiB_;
 	check(pv_convert(outside, 1, 0) == PV_OK, "a page outside the pool shared");
@@ -102,10 +113,9 @@ void t_dma_escape(const char *arg)
 	      "refused: a chain longer than the queue");
 	/* The device keeps serving: a valid write, then the bad sector. */
 	memset((void *)good, 0x5a, 4096);
-	*(volatile uint32_t *)hdr = VIRTIO_BLK_T_OUT;
-	*(volatile uint64_t *)(hdr + 8) = GOOD_SECTOR;
+	set_hdr(hdr, VIRTIO_BLK_T_OUT, GOOD_SECTOR);
 	*(volatile uint8_t *)st = ST_UNTOUCHED;
-	check(vq_request(&d, 0, (struct vbuf[]){ { hdr, 16, false },
+	check(vq_request(&d, 0, (struct vbuf[]){ { hdr, HDR, false },
 						{ good, 4096, false },
 						{ st, 1, true } }, 3, false) == 1 &&
 		      *(volatile uint8_t *)st == VIRTIO_BLK_S_OK,

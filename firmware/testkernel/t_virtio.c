@@ -7,7 +7,8 @@
 
 #include "../../devices/virtio/virtio.h"
 
-#define SECTOR 512u
+#define SECTOR VIRTIO_BLK_SECTOR
+#define HDR sizeof(struct virtio_blk_outhdr)
 #define PATTERN_SECTOR 64 /* the host test checks the file here */
 #define PATTERN_LEN 8192u
 #define BAD_SECTOR 300
@@ -77,20 +78,24 @@ static uint8_t blk_io(struct vdev *d, uint32_t type, uint64_t sector,
 		      uint8_t *data, uint32_t len, bool indirect)
 {
 	bool in = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
-	uint64_t hdr = bounce_alloc(16, 16), buf = len ? bounce_alloc(len, SECTOR) : 0;
+	uint64_t hdr = bounce_alloc(HDR, HDR);
+	uint64_t buf = len ? bounce_alloc(len, SECTOR) : 0;
 	uint64_t st = bounce_alloc(1, 1);
 	struct vbuf b[3];
 	unsigned int n = 0;
 	uint8_t status = 0xfe;
 
 	if (hdr && st && (buf || !len)) {
-		*(volatile uint32_t *)hdr = type;
-		*(volatile uint32_t *)(hdr + 4) = 0;
-		*(volatile uint64_t *)(hdr + 8) = sector;
+		volatile struct virtio_blk_outhdr *h =
+			(volatile struct virtio_blk_outhdr *)hdr;
+
+		h->type = type;
+		h->ioprio = 0;
+		h->sector = sector;
 		*(volatile uint8_t *)st = ST_UNTOUCHED;
 		if (len && !in)
 			memcpy((void *)buf, data, len);
-		b[n++] = (struct vbuf){ hdr, 16, false };
+		b[n++] = (struct vbuf){ hdr, HDR, false };
 		if (len)
 			b[n++] = (struct vbuf){ buf, len, in };
 		b[n++] = (struct vbuf){ st, 1, true };
@@ -100,7 +105,7 @@ static uint8_t blk_io(struct vdev *d, uint32_t type, uint64_t sector,
 			memcpy(data, (void *)buf, len);
 	}
 	if (hdr)
-		bounce_free(hdr, 16);
+		bounce_free(hdr, HDR);
 	if (buf)
 		bounce_free(buf, len);
 	if (st)
@@ -120,6 +125,7 @@ void t_virtio_blk(const char *arg)
 {
 	uint64_t want = 1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_DISCARD;
 	uint8_t *src = scratch(0), *dst = scratch(1);
+	struct virtio_blk_discard_write_zeroes *seg = (void *)dst;
 	uint32_t free0, irqs0;
 	uint64_t capacity;
 	struct vdev d;
@@ -129,7 +135,8 @@ void t_virtio_blk(const char *arg)
 		return;
 	free0 = bounce_free_slots();
 	irqs0 = irq_count[0];
-	capacity = *(volatile uint64_t *)(d.base + VIRTIO_MMIO_CONFIG);
+	capacity = *(volatile uint64_t *)(d.base + VIRTIO_MMIO_CONFIG +
+		offsetof(struct virtio_blk_config, capacity));
 	check(capacity >= 1024, "disk of %lu sectors", capacity);
 	for (uint32_t i = 0; i < PATTERN_LEN; i++)
 		src[i] = pattern(i);
@@ -147,13 +154,14 @@ void t_virtio_blk(const char *arg)
 		      !memcmp(src, dst, PATTERN_LEN),
 	      "read it back through an indirect table");
 	memset(dst, 0, 32);
-	check(blk_io(&d, VIRTIO_BLK_T_GET_ID, 0, dst, 20, false) ==
-		      VIRTIO_BLK_S_OK && dst[0], "device id '%s'", (char *)dst);
+	check(blk_io(&d, VIRTIO_BLK_T_GET_ID, 0, dst, VIRTIO_BLK_ID_BYTES,
+		     false) == VIRTIO_BLK_S_OK && dst[0],
+	      "device id '%s'", (char *)dst);
 	check(blk_io(&d, VIRTIO_BLK_T_OUT, 200, src, 4096, false) ==
 		      VIRTIO_BLK_S_OK, "write sector 200");
-	*(volatile uint64_t *)dst = 200;
-	*(volatile uint64_t *)(dst + 8) = 8; /* 8 sectors, flags 0 */
-	check(blk_io(&d, VIRTIO_BLK_T_DISCARD, 0, dst, 16, false) ==
+	*seg = (struct virtio_blk_discard_write_zeroes){ .sector = 200,
+							 .num_sectors = 8 };
+	check(blk_io(&d, VIRTIO_BLK_T_DISCARD, 0, dst, sizeof(*seg), false) ==
 		      VIRTIO_BLK_S_OK, "discard it");
 	check(blk_io(&d, VIRTIO_BLK_T_IN, 200, dst, 4096, false) ==
 		      VIRTIO_BLK_S_OK && all(dst, 4096, 0),
@@ -202,7 +210,7 @@ void t_virtio_console(const char *arg)
 	rx = bounce_alloc(64, 64);
 	tx = bounce_alloc(sizeof(msg), 64);
 	/* A receive buffer waits for host input. */
-	vq_desc(&d.q[VIRTIO_CONSOLE_RX], 0, rx, 64, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(&d.q[VIRTIO_CONSOLE_RX], 0, rx, 64, VRING_DESC_F_WRITE, 0);
 	vq_kick(&d, VIRTIO_CONSOLE_RX, 0);
 	memcpy((void *)tx, msg, sizeof(msg) - 1);
 	check(vq_request(&d, VIRTIO_CONSOLE_TX,

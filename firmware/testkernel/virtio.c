@@ -21,9 +21,36 @@ static void wr(const struct vdev *d, uint32_t off, uint32_t v)
 	*(volatile uint32_t *)(d->base + off) = v;
 }
 
+/*
+ * Ring sizes for n entries (<linux/virtio_ring.h>), each ring's event
+ * field after its last entry included.
+ */
+static uint64_t avail_bytes(uint16_t n)
+{
+	return offsetof(struct vring_avail, ring) +
+	       sizeof(__virtio16) * (n + 1ULL);
+}
+
+static uint64_t used_bytes(uint16_t n)
+{
+	return offsetof(struct vring_used, ring) +
+	       sizeof(struct vring_used_elem) * n + sizeof(__virtio16);
+}
+
+/* The used ring starts at the next RING_ALIGN boundary after avail. */
 static uint64_t ring_bytes(uint16_t size)
 {
-	return 16ULL * size + RING_ALIGN + 6 + 8ULL * size;
+	return sizeof(struct vring_desc) * size + RING_ALIGN + used_bytes(size);
+}
+
+static volatile struct vring_avail *avail_ring(const struct vq *q)
+{
+	return (volatile struct vring_avail *)q->avail;
+}
+
+static volatile struct vring_used *used_ring(const struct vq *q)
+{
+	return (volatile struct vring_used *)q->used;
 }
 
 static bool setup_queue(struct vdev *d, unsigned int qi)
@@ -39,27 +66,28 @@ static bool setup_queue(struct vdev *d, unsigned int qi)
 		return false;
 	memset((void *)q->mem, 0, ring_bytes(q->size));
 	q->desc = q->mem;
-	q->avail = q->desc + 16ULL * q->size;
-	q->used = (q->avail + 6 + 2ULL * q->size + RING_ALIGN - 1) &
+	q->avail = q->desc + sizeof(struct vring_desc) * q->size;
+	q->used = (q->avail + avail_bytes(q->size) + RING_ALIGN - 1) &
 		  ~(uint64_t)(RING_ALIGN - 1);
 	q->avail_idx = q->last_used = 0;
 	wr(d, VIRTIO_MMIO_QUEUE_NUM, q->size);
 	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)q->desc);
 	wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(q->desc >> 32));
-	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)q->avail);
-	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(q->avail >> 32));
-	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)q->used);
-	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(q->used >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)q->avail);
+	wr(d, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(q->avail >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)q->used);
+	wr(d, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(q->used >> 32));
 	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
 	return rd(d, VIRTIO_MMIO_QUEUE_READY) == 1;
 }
 
 bool virtio_init(struct vdev *d, uint32_t device_id, unsigned int nq)
 {
-	uint64_t want = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX |
-			1ULL << VIRTIO_F_INDIRECT_DESC |
+	uint64_t want = 1ULL << VIRTIO_F_VERSION_1 |
+			1ULL << VIRTIO_RING_F_EVENT_IDX |
+			1ULL << VIRTIO_RING_F_INDIRECT_DESC |
 			1ULL << VIRTIO_F_ACCESS_PLATFORM | d->extra_features;
-	uint32_t st = VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER;
+	uint32_t st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 
 	if (rd(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC ||
 	    rd(d, VIRTIO_MMIO_VERSION) != 2 ||
@@ -76,15 +104,15 @@ bool virtio_init(struct vdev *d, uint32_t device_id, unsigned int nq)
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)d->features);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(d->features >> 32));
-	st |= VIRTIO_S_FEATURES_OK;
+	st |= VIRTIO_CONFIG_S_FEATURES_OK;
 	wr(d, VIRTIO_MMIO_STATUS, st);
-	if (!(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_S_FEATURES_OK))
+	if (!(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK))
 		return false;
 	for (unsigned int i = 0; i < nq; i++)
 		if (!setup_queue(d, i))
 			return false;
 	d->nq = nq;
-	wr(d, VIRTIO_MMIO_STATUS, st | VIRTIO_S_DRIVER_OK);
+	wr(d, VIRTIO_MMIO_STATUS, st | VIRTIO_CONFIG_S_DRIVER_OK);
 	return true;
 }
 
@@ -99,25 +127,26 @@ void virtio_teardown(struct vdev *d)
 void vq_desc(struct vq *q, uint16_t i, uint64_t addr, uint32_t len,
 	     uint16_t flags, uint16_t next)
 {
-	volatile uint8_t *p = (volatile uint8_t *)(q->desc + 16ULL * i);
+	volatile struct vring_desc *p = (volatile struct vring_desc *)q->desc + i;
 
-	*(volatile uint64_t *)p = addr;
-	*(volatile uint32_t *)(p + 8) = len;
-	*(volatile uint16_t *)(p + 12) = flags;
-	*(volatile uint16_t *)(p + 14) = next;
+	p->addr = addr;
+	p->len = len;
+	p->flags = flags;
+	p->next = next;
 }
 
 /* Publish a chain head and kick the device (an ioeventfd on the host). */
 void vq_kick(struct vdev *d, unsigned int qi, uint16_t head)
 {
 	struct vq *q = &d->q[qi];
+	volatile struct vring_avail *a = avail_ring(q);
 
-	*(volatile uint16_t *)(q->avail + 4 + 2ULL * (q->avail_idx % q->size)) = head;
+	a->ring[q->avail_idx % q->size] = head;
 	__asm__ volatile("" ::: "memory"); /* x86: stores stay ordered */
 	q->avail_idx++;
-	*(volatile uint16_t *)(q->avail + 2) = q->avail_idx;
-	/* Ask for an interrupt with the next used entry (EVENT_IDX). */
-	*(volatile uint16_t *)(q->avail + 4 + 2ULL * q->size) = q->last_used;
+	a->idx = q->avail_idx;
+	/* used_event (the entry after the ring): interrupt with the next one. */
+	a->ring[q->size] = q->last_used;
 	__asm__ volatile("mfence" ::: "memory");
 	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, qi);
 }
@@ -127,16 +156,17 @@ bool vq_wait(struct vdev *d, unsigned int qi, uint32_t *id, uint32_t *len)
 {
 	struct vq *q = &d->q[qi];
 	uint64_t deadline = rdtsc() + WAIT_CYCLES;
-	volatile uint8_t *e;
+	volatile struct vring_used *u = used_ring(q);
+	volatile struct vring_used_elem *e;
 
-	while (*(volatile uint16_t *)(q->used + 2) == q->last_used)
+	while (u->idx == q->last_used)
 		if (rdtsc() > deadline)
 			return false;
 		else
 			cpu_relax();
-	e = (volatile uint8_t *)(q->used + 4 + 8ULL * (q->last_used % q->size));
-	*id = *(volatile uint32_t *)e;
-	*len = *(volatile uint32_t *)(e + 4);
+	e = &u->ring[q->last_used % q->size];
+	*id = e->id;
+	*len = e->len;
 	q->last_used++;
 	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
 	return true;
@@ -151,27 +181,27 @@ uint32_t vq_request(struct vdev *d, unsigned int qi, const struct vbuf *b,
 		    unsigned int n, bool indirect)
 {
 	struct vq *q = &d->q[qi], table = *q;
-	uint64_t tbl = 0;
+	uint64_t tbl = 0, tbl_bytes = sizeof(struct vring_desc) * n;
 	uint32_t id, len;
 
 	if (indirect) {
-		tbl = bounce_alloc(16ULL * n, 16);
+		tbl = bounce_alloc(tbl_bytes, VRING_DESC_ALIGN_SIZE);
 		if (!tbl)
 			return ~0u;
 		table.desc = tbl;
 	}
 	for (unsigned int i = 0; i < n; i++)
 		vq_desc(indirect ? &table : q, (uint16_t)i, b[i].addr, b[i].len,
-			(uint16_t)((b[i].write ? VIRTQ_DESC_F_WRITE : 0) |
-				   (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)),
+			(uint16_t)((b[i].write ? VRING_DESC_F_WRITE : 0) |
+				   (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
 			(uint16_t)(i + 1));
 	if (indirect)
-		vq_desc(q, 0, tbl, 16 * n, VIRTQ_DESC_F_INDIRECT, 0);
+		vq_desc(q, 0, tbl, (uint32_t)tbl_bytes, VRING_DESC_F_INDIRECT, 0);
 	vq_kick(d, qi, 0);
 	if (!vq_wait(d, qi, &id, &len))
 		len = ~0u;
 	if (tbl)
-		bounce_free(tbl, 16ULL * n);
+		bounce_free(tbl, tbl_bytes);
 	return len;
 }
 

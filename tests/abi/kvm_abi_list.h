@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything lib/kvm_abi.h defines, for the ABI check (make abi-check):
+ * table.c turns each line into named values twice, once from
+ * lib/kvm_abi.h on the system's 6.1 headers and once from the Linux 7.3
+ * uAPI headers alone, and main.c compares the two tables.
+ *
+ *   ABI_MACRO(name)          a macro's value
+ *   ABI_STRUCT(tag)          sizeof(struct tag)
+ *   ABI_FIELD(tag, field)    offset and size of a member
+ *   ABI_VIEW(label, project, kernel)
+ *                            a view of cvmm's own (no such name in the
+ *                            kernel) against the kernel's expression
+ *
+ * tests/abi/coverage.sh fails when lib/kvm_abi.h defines a macro, a
+ * struct or a struct member that no line here names.
+ */
+
+/* Capabilities. */
+ABI_MACRO(KVM_CAP_USER_MEMORY2)
+ABI_MACRO(KVM_CAP_MEMORY_FAULT_INFO)
+ABI_MACRO(KVM_CAP_MEMORY_ATTRIBUTES)
+ABI_MACRO(KVM_CAP_GUEST_MEMFD)
+ABI_MACRO(KVM_CAP_VM_TYPES)
+ABI_MACRO(KVM_CAP_GUEST_MEMFD_FLAGS)
+
+/* VM types. */
+ABI_MACRO(KVM_X86_DEFAULT_VM)
+ABI_MACRO(KVM_X86_SW_PROTECTED_VM)
+ABI_MACRO(KVM_X86_SEV_VM)
+ABI_MACRO(KVM_X86_SEV_ES_VM)
+ABI_MACRO(KVM_X86_SNP_VM)
+ABI_MACRO(KVM_X86_TDX_VM)
+ABI_MACRO(KVM_VM_TYPE_ARM_PROTECTED)
+
+/* guest_memfd. */
+ABI_MACRO(KVM_CREATE_GUEST_MEMFD)
+ABI_STRUCT(kvm_create_guest_memfd)
+ABI_FIELD(kvm_create_guest_memfd, size)
+ABI_FIELD(kvm_create_guest_memfd, flags)
+ABI_FIELD(kvm_create_guest_memfd, reserved)
+ABI_MACRO(GUEST_MEMFD_FLAG_MMAP)
+ABI_MACRO(GUEST_MEMFD_FLAG_INIT_SHARED)
+
+/* Memslots backed by guest_memfd. */
+ABI_MACRO(KVM_SET_USER_MEMORY_REGION2)
+ABI_STRUCT(kvm_userspace_memory_region2)
+ABI_FIELD(kvm_userspace_memory_region2, slot)
+ABI_FIELD(kvm_userspace_memory_region2, flags)
+ABI_FIELD(kvm_userspace_memory_region2, guest_phys_addr)
+ABI_FIELD(kvm_userspace_memory_region2, memory_size)
+ABI_FIELD(kvm_userspace_memory_region2, userspace_addr)
+ABI_FIELD(kvm_userspace_memory_region2, guest_memfd_offset)
+ABI_FIELD(kvm_userspace_memory_region2, guest_memfd)
+ABI_FIELD(kvm_userspace_memory_region2, pad1)
+ABI_FIELD(kvm_userspace_memory_region2, pad2)
+ABI_MACRO(KVM_MEM_GUEST_MEMFD)
+
+/* Memory attributes. */
+ABI_MACRO(KVM_SET_MEMORY_ATTRIBUTES)
+ABI_STRUCT(kvm_memory_attributes)
+ABI_FIELD(kvm_memory_attributes, address)
+ABI_FIELD(kvm_memory_attributes, size)
+ABI_FIELD(kvm_memory_attributes, attributes)
+ABI_FIELD(kvm_memory_attributes, flags)
+ABI_MACRO(KVM_MEMORY_ATTRIBUTE_PRIVATE)
+
+/* Exits. */
+ABI_MACRO(KVM_EXIT_MEMORY_FAULT)
+ABI_MACRO(KVM_MEMORY_EXIT_FLAG_PRIVATE)
+ABI_MACRO(KVM_EXIT_HYPERCALL_LONG_MODE)
+
+/* KVM_HC_MAP_GPA_RANGE. */
+ABI_MACRO(KVM_MAP_GPA_RANGE_PAGE_SZ_4K)
+ABI_MACRO(KVM_MAP_GPA_RANGE_PAGE_SZ_2M)
+ABI_MACRO(KVM_MAP_GPA_RANGE_PAGE_SZ_1G)
+ABI_MACRO(KVM_MAP_GPA_RANGE_ENCRYPTED)
+ABI_MACRO(KVM_MAP_GPA_RANGE_DECRYPTED)
+ABI_MACRO(KVM_FEATURE_HC_MAP_GPA_RANGE)
+
+/*
+ * kvm_run.memory_fault through cvmm's view (struct kvm_memory_fault_exit
+ * at KVM_RUN_UNION_OFFSET), which the 6.1 kvm_run lacks.
+ */
+ABI_VIEW("KVM_RUN_UNION_OFFSET", KVM_RUN_UNION_OFFSET,
+	 offsetof(struct kvm_run, memory_fault))
+ABI_VIEW("sizeof(kvm_run.memory_fault)", sizeof(struct kvm_memory_fault_exit),
+	 sizeof(((struct kvm_run *)0)->memory_fault))
+ABI_VIEW("offsetof(kvm_run, memory_fault.flags)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_memory_fault_exit, flags),
+	 offsetof(struct kvm_run, memory_fault.flags))
+ABI_VIEW("offsetof(kvm_run, memory_fault.gpa)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_memory_fault_exit, gpa),
+	 offsetof(struct kvm_run, memory_fault.gpa))
+ABI_VIEW("offsetof(kvm_run, memory_fault.size)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_memory_fault_exit, size),
+	 offsetof(struct kvm_run, memory_fault.size))
+
+/*
+ * kvm_run.hypercall.flags, which kvm_run_hypercall_flags() reads as the
+ * 6.1 header's longmode and pad: same offset, and pad must follow
+ * longmode so that the two make the 8 bytes of flags.
+ */
+ABI_VIEW("offsetof(kvm_run, hypercall.flags)",
+	 offsetof(struct kvm_run, hypercall.longmode),
+	 offsetof(struct kvm_run, hypercall.flags))
+ABI_VIEW("sizeof(kvm_run.hypercall.flags)",
+	 offsetof(struct kvm_run, hypercall.pad) +
+		 sizeof(((struct kvm_run *)0)->hypercall.pad) -
+		 offsetof(struct kvm_run, hypercall.longmode),
+	 sizeof(((struct kvm_run *)0)->hypercall.flags))
