@@ -60,6 +60,9 @@ LDFLAGS += -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
 ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
 include $(SYSROOT)/sysroot.mk
 endif
+# Until the sysroot is up to date, pkg-config stays quiet: make remakes it and
+# reads this file again.
+SYSROOT_READY := $(shell [ $(SYSROOT)/sysroot.mk -nt scripts/arm64-sysroot.sh ] && echo 1)
 PKG_CONFIG := $(if $(SYSROOT_READY),PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
 	PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/aarch64-linux-gnu/pkgconfig:$(SYSROOT)/usr/share/pkgconfig \
 	pkg-config,:)
@@ -237,7 +240,7 @@ rig-check-arm64:
 ifeq ($(ARCH_DIR),arm64)
 $(SYSROOT)/sysroot.mk: scripts/arm64-sysroot.sh
 	scripts/arm64-sysroot.sh $(SYSROOT)
-	@echo 'SYSROOT_READY := 1' > $@
+	@echo '# made by scripts/arm64-sysroot.sh' > $@
 
 # Tests and tools run on the host build; the arm64 build is for the arm64 rig.
 run check check-all check-unit check-integration check-sanitize bench fuzz \
