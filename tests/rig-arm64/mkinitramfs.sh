@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Build the arm64 rig's gzip cpio initramfs: busybox-static from the arm64 sysroot, an
+# /init that runs SCRIPT (as /rig.sh) and prints "RIG-EXIT <status>" before powering
+# off. Each FILE goes to /bin and must be a static arm64 executable (or not ELF at all):
+# nothing here can run arm64 code, so shared libraries could not be found anyway.
+#   mkinitramfs.sh SYSROOT OUT.cpio.gz SCRIPT [FILE...]
+set -euo pipefail
+
+die() { echo "mkinitramfs-arm64: $*" >&2; exit 1; }
+
+[[ $# -ge 3 ]] || die "usage: mkinitramfs.sh SYSROOT OUT.cpio.gz SCRIPT [FILE...]"
+sysroot=$1 out=$2 script=$3
+shift 3
+[[ -f $script ]] || die "script $script not found"
+busybox=$sysroot/bin/busybox
+[[ -f $busybox ]] || die "$busybox missing (run scripts/arm64-sysroot.sh)"
+[[ $(id -u) -eq 0 ]] || die "must run as root (it creates /dev/console with mknod)"
+
+# "static" for a static arm64 executable, "not-elf", or what is wrong with it.
+elf_kind() {
+  local hdr
+  [[ $(head -c 4 "$1" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] || { echo not-elf; return; }
+  hdr=$(aarch64-linux-gnu-readelf -h -l "$1" 2>/dev/null) || { echo "unreadable ELF"; return; }
+  grep -q 'Machine: *AArch64' <<<"$hdr" || { echo "not an arm64 executable"; return; }
+  grep -q 'INTERP' <<<"$hdr" && { echo "dynamically linked"; return; }
+  echo static
+}
+
+for f in "$busybox" "$@"; do
+  [[ -f $f ]] || die "file $f not found"
+  kind=$(elf_kind "$f")
+  [[ $kind == static || $kind == not-elf ]] || die "$f: $kind; the arm64 rig needs static arm64 executables"
+done
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
+chmod 1777 "$root/tmp"
+cp "$busybox" "$root/bin/busybox"
+# The applet links are made at boot (busybox --install): the host cannot run arm64 busybox.
+ln -s busybox "$root/bin/sh"
+# The kernel opens /dev/console for init's stdio before anything is mounted.
+mknod -m 600 "$root/dev/console" c 5 1
+mknod -m 666 "$root/dev/null" c 1 3
+
+cp "$script" "$root/rig.sh"
+for f in "$@"; do
+  dest=$root/bin/$(basename "$f")
+  rm -f "$dest"
+  cp -L "$f" "$dest"
+  chmod +x "$dest"
+done
+
+cat > "$root/init" <<'EOF'
+#!/bin/sh
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+cd /tmp
+sh /rig.sh
+status=$?
+echo "RIG-EXIT $status"
+# Let the UART drain the line before the machine goes away.
+sleep 0.2
+poweroff -f
+EOF
+chmod +x "$root/init"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
+  gzip -9 > "$out.tmp" || die "creating the cpio archive failed"
+mv "$out.tmp" "$out"
+echo "mkinitramfs-arm64: wrote $out ($(stat -c %s "$out") bytes)"
