@@ -168,7 +168,7 @@ static void describe_memory(FILE *f, const struct vm_config *c,
 			(unsigned long long)r->plan.pool_base,
 			(unsigned long long)(r->plan.pool_base + r->plan.pool_size - 1),
 			format_size(r->plan.pool_size, s, sizeof(s)),
-			c->dma_anywhere ? "any shared page" : "only the pool");
+			c->dma_anywhere ? "any shared page of guest RAM" : "only the pool");
 	else
 		fprintf(f, "vm: dma-pool: none (no virtio devices)\n");
 }
