@@ -9,7 +9,7 @@ int main(void)
 	Suite *(*const suites[])(void) = {
 		rangeset_suite, guest_mem_suite, loader_suite, pvh_suite,
 		util_suite, cli_suite, exit_suite, bus_suite, devices_suite,
-		virtio_suite, fdt_suite, config_suite,
+		virtio_suite, fdt_suite, config_suite, mem_scale_suite,
 	};
 	SRunner *sr;
 	int failed;

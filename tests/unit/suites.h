@@ -17,5 +17,6 @@ Suite *devices_suite(void);
 Suite *virtio_suite(void);
 Suite *fdt_suite(void);
 Suite *config_suite(void);
+Suite *mem_scale_suite(void);
 
 #endif

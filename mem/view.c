@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host view: the mapping of a slot's shared backing through which
+ * devices reach guest memory, and how it keeps private pages out.
+ *
+ * The checked accessor (mem/access.c) refuses private pages before any
+ * access; the host view is defence in depth behind it, so that even a bug
+ * that bypassed the check would fault. Three ways, chosen per slot:
+ *
+ * OPEN     the kernel keeps private pages from the host itself (they live
+ *          in a guest_memfd the view does not map: sw-protected, and SNP,
+ *          TDX, pKVM later). The view is read-write throughout and a
+ *          conversion changes nothing in it.
+ * GUARD    in place (soft): one file holds private and shared pages, so
+ *          the view must close private pages itself. mprotect per run
+ *          would split the mapping once per run and run out of mappings
+ *          (vm.max_map_count) after about 32,000 scattered runs. Instead,
+ *          guard regions (MADV_GUARD_INSTALL, Linux 6.15 for file
+ *          mappings) mark single pages as faulting without splitting
+ *          anything. A guard needs a page table entry, so a private part
+ *          of RAM the host never saw shared stays PROT_NONE at a coarse
+ *          grain: the view is cut in at most VIEW_BLOCKS blocks, a block
+ *          is opened (guards on all its pages, then read-write) the first
+ *          time one of its pages goes shared, and stays open. Mappings per
+ *          slot stay below VIEW_BLOCKS + 1 whatever the number of runs.
+ * MPROTECT the fallback where guard regions are missing: PROT_NONE per
+ *          run, as before, refused cleanly (CONV_FAILED and one log
+ *          line) beyond VIEW_MPROTECT_MAX_RUNS shared runs per VM.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "guest_mem.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#define MADV_GUARD_REMOVE 103
+#endif
+
+#define VIEW_BLOCKS 1024
+#define VIEW_MIN_BLOCK (2 * MiB)
+
+const char *mem_view_mode_name(enum mem_view_mode v)
+{
+	static const char *const names[] = {
+		[MEM_VIEW_OPEN] = "open",
+		[MEM_VIEW_GUARD] = "guard",
+		[MEM_VIEW_MPROTECT] = "mprotect",
+	};
+
+	return (unsigned int)v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+/* Guard regions work on this mapping: removing none is harmless. */
+static bool guards_supported(struct mem_slot *s)
+{
+	return madvise(s->host_view, PAGE_SIZE, MADV_GUARD_REMOVE) == 0;
+}
+
+static int setup_blocks(struct mem_slot *s, bool shared)
+{
+	s->view_block = VIEW_MIN_BLOCK;
+	while (s->size / s->view_block >= VIEW_BLOCKS)
+		s->view_block *= 2;
+	s->view_nblocks = (uint32_t)((s->size + s->view_block - 1) /
+				     s->view_block);
+	s->view_open = calloc(s->view_nblocks, 1);
+	if (!s->view_open)
+		return -ENOMEM;
+	/* All shared: every block open, nothing to guard. */
+	memset(s->view_open, shared, s->view_nblocks);
+	return 0;
+}
+
+int mem_view_map(struct guest_mem *m, struct mem_slot *s, bool shared)
+{
+	bool open = shared || m->backend.kernel_guards_private;
+
+	s->host_view = mmap(NULL, s->size,
+			    open ? PROT_READ | PROT_WRITE : PROT_NONE,
+			    MAP_SHARED, s->shared_fd, 0);
+	if (s->host_view == MAP_FAILED)
+		return -errno;
+	s->view_open = NULL;
+	if (m->backend.kernel_guards_private) {
+		s->view = MEM_VIEW_OPEN;
+		return 0;
+	}
+	if (m->force_mprotect_view || !guards_supported(s)) {
+		s->view = MEM_VIEW_MPROTECT;
+		return 0;
+	}
+	s->view = MEM_VIEW_GUARD;
+	if (setup_blocks(s, shared)) {
+		munmap(s->host_view, s->size);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void mem_view_unmap(struct mem_slot *s)
+{
+	munmap(s->host_view, s->size);
+	free(s->view_open);
+	s->view_open = NULL;
+}
+
+static int advise(struct mem_slot *s, uint64_t off, uint64_t len, int advice)
+{
+	if (madvise(s->host_view + off, len, advice))
+		return -errno;
+	return 0;
+}
+
+static int protect(struct mem_slot *s, uint64_t off, uint64_t len, bool open)
+{
+	if (mprotect(s->host_view + off, len,
+		     open ? PROT_READ | PROT_WRITE : PROT_NONE))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Open the closed blocks of [off, off+len): all their pages are private
+ * (a block opens when its first page goes shared), so guard them all
+ * before the block becomes accessible.
+ */
+static int open_blocks(struct mem_slot *s, uint64_t off, uint64_t len)
+{
+	for (uint64_t b = off / s->view_block;
+	     b <= (off + len - 1) / s->view_block; b++) {
+		uint64_t boff = b * s->view_block, blen = s->size - boff;
+		int err;
+
+		if (s->view_open[b])
+			continue;
+		if (blen > s->view_block)
+			blen = s->view_block;
+		err = advise(s, boff, blen, MADV_GUARD_INSTALL);
+		if (!err)
+			err = protect(s, boff, blen, true);
+		if (err)
+			return err; /* still closed, or open and all guarded */
+		s->view_open[b] = 1;
+	}
+	return 0;
+}
+
+int mem_view_close(struct mem_slot *s, uint64_t off, uint64_t len)
+{
+	switch (s->view) {
+	case MEM_VIEW_GUARD:
+		/* Shared pages lie in open blocks only. */
+		return advise(s, off, len, MADV_GUARD_INSTALL);
+	case MEM_VIEW_MPROTECT:
+		return protect(s, off, len, false);
+	case MEM_VIEW_OPEN:
+		break;
+	}
+	return 0;
+}
+
+int mem_view_open(struct mem_slot *s, uint64_t off, uint64_t len)
+{
+	int err;
+
+	switch (s->view) {
+	case MEM_VIEW_GUARD:
+		err = open_blocks(s, off, len);
+		return err ? err : advise(s, off, len, MADV_GUARD_REMOVE);
+	case MEM_VIEW_MPROTECT:
+		return protect(s, off, len, true);
+	case MEM_VIEW_OPEN:
+		break;
+	}
+	return 0;
+}
+
+/* Would converting pages [a, b) of s add a shared run? */
+static bool adds_run(const struct mem_slot *s, uint64_t a, uint64_t b,
+		     enum mem_state to)
+{
+	bool before = a > 0 && rangeset_contains(&s->shared, a - 1, a);
+	bool after = rangeset_contains(&s->shared, b, b + 1);
+
+	/* Going private splits a run only from its inside. */
+	return to == MEM_SHARED ? !before && !after : before && after;
+}
+
+int mem_view_room(struct guest_mem *m, struct mem_slot *s, uint64_t a,
+		  uint64_t b, enum mem_state to)
+{
+	size_t runs = 0;
+
+	if (s->view != MEM_VIEW_MPROTECT || !adds_run(s, a, b, to))
+		return 0;
+	for (unsigned int i = 0; i < m->nslots; i++)
+		if (m->slot[i].view == MEM_VIEW_MPROTECT)
+			runs += m->slot[i].shared.n;
+	if (runs < VIEW_MPROTECT_MAX_RUNS)
+		return 0;
+	log_warn_rl("more than %d separate shared ranges need guard regions "
+		    "(Linux 6.15), which this kernel lacks: conversion refused",
+		    VIEW_MPROTECT_MAX_RUNS);
+	return -ENOSPC;
+}
