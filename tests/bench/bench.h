@@ -8,6 +8,9 @@
 /* Conversions and the checked accessor, on a guest_memfd if KVM allows. */
 void bench_convert(void);
 
+/* Every other page of a 1 GiB slot shared: runs, mappings, rate. */
+void bench_scatter(void);
+
 /* virtio-blk requests against plain pread/pwrite of the same file. */
 void bench_blk(void);
 
