@@ -25,7 +25,9 @@
 #include "../lib/util.h"
 
 #define CHUNK_PAGES ((uint32_t)(256 * MiB / PAGE_SIZE))
-#define DIRTY (1u << 31)
+#define DIRTY (1u << 31)	 /* changed by cvmm since measured */
+#define QUEUED (1u << 30)	 /* on the slot's stack of dirty chunks */
+#define COUNT(c) ((c) & ~(DIRTY | QUEUED))
 
 /*
  * Cost model of one measurement, in nanoseconds as measured on this
@@ -171,11 +173,12 @@ void mem_fp_changed(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 
 	pthread_mutex_lock(&m->fp.lock);
 	for (uint32_t i = first; i <= last; i++) {
-		if (s->fp_count[i] & DIRTY)
-			continue;
-		s->fp_count[i] |= DIRTY;
-		s->fp_dirty[s->fp_ndirty++] = i;
-		m->fp.dirty++;
+		if (!(s->fp_count[i] & DIRTY))
+			m->fp.dirty++;
+		/* Once on the stack at most: it never outgrows fp_nchunks. */
+		if (!(s->fp_count[i] & QUEUED))
+			s->fp_dirty[s->fp_ndirty++] = i;
+		s->fp_count[i] |= DIRTY | QUEUED;
 	}
 	pthread_mutex_unlock(&m->fp.lock);
 }
@@ -189,7 +192,7 @@ static uint64_t chunk_cost(const struct guest_mem *m, const struct mem_slot *s,
 	if (m->fp.no_cachestat)
 		return SYSCALL_NS + (uint64_t)CHUNK_PAGES * MINCORE_NS_PER_PAGE;
 	return calls * SYSCALL_NS +
-	       (uint64_t)(s->fp_count[i] & ~DIRTY) * CACHESTAT_NS_PER_PAGE;
+	       (uint64_t)COUNT(s->fp_count[i]) * CACHESTAT_NS_PER_PAGE;
 }
 
 /* Measure chunk i again; returns its estimated cost. fp.lock held. */
@@ -197,13 +200,13 @@ static uint64_t refresh_chunk(struct guest_mem *m, struct mem_slot *s,
 			      uint32_t i)
 {
 	uint64_t cost = chunk_cost(m, s, i), off, len, now;
-	uint32_t old = s->fp_count[i] & ~DIRTY;
+	uint32_t old = COUNT(s->fp_count[i]);
 
 	chunk_range(s, i, &off, &len);
 	now = measure(m, s, off, len);
 	if (s->fp_count[i] & DIRTY)
 		m->fp.dirty--;
-	s->fp_count[i] = (uint32_t)now;
+	s->fp_count[i] = (uint32_t)now | (s->fp_count[i] & QUEUED);
 	m->fp.pages = m->fp.pages - old + now;
 	m->fp.chunks_measured++;
 	return cost;
@@ -218,6 +221,7 @@ static uint64_t refresh_dirty(struct guest_mem *m, uint64_t spent)
 		while (s->fp_ndirty && spent < MEM_FP_BUDGET_NS) {
 			uint32_t i = s->fp_dirty[--s->fp_ndirty];
 
+			s->fp_count[i] &= ~QUEUED;
 			/* The rolling cursor may have been there already. */
 			if (s->fp_count[i] & DIRTY)
 				spent += refresh_chunk(m, s, i);

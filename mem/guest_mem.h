@@ -104,7 +104,7 @@ struct mem_slot {
 	uint8_t *view_open;	/* GUARD: per block, opened yet */
 	uint32_t view_nblocks;
 	/* Footprint (mem/footprint.c): allocated pages per 256 MiB chunk. */
-	uint32_t *fp_count; /* bit 31: cvmm changed it since it was measured */
+	uint32_t *fp_count; /* high bits: changed since measured, queued */
 	uint32_t *fp_dirty; /* stack of such chunks */
 	uint32_t fp_nchunks, fp_ndirty;
 };
