@@ -53,19 +53,20 @@ static int set_attrs(struct guest_mem *m, uint64_t gpa, uint64_t len,
 }
 
 /*
- * Free [off, off+len) of fd. Where KVM's mapping (kvm_map) maps fd and
- * holds pages of the range, the punch would unmap them one folio at a
- * time (guest_memfd truncates folio by folio); one madvise(DONTNEED) of
- * the whole range first zaps those entries in one walk. It only drops
- * mappings, never contents, so a failed punch loses nothing. One page
- * gains nothing from it: skipped.
+ * Free [off, off+len) of fd. In place, fd is the guest_memfd that KVM's
+ * mapping (kvm_map) maps, and a guest_memfd punch unmaps its mapped
+ * folios one at a time; one madvise(DONTNEED) of the whole range first
+ * zaps them in one walk. It only drops mappings, never contents, so a
+ * failed punch loses nothing. Not for one page (nothing to batch), nor
+ * for a memfd (sw-protected's shared side: shmem already unmaps the
+ * whole range at once).
  */
 static int free_range(struct guest_mem *m, struct mem_slot *s, int fd,
 		      uint64_t off, uint64_t len)
 {
 	int err;
 
-	if (fd == s->shared_fd && len > PAGE_SIZE &&
+	if (m->backend.in_place && fd == s->shared_fd && len > PAGE_SIZE &&
 	    madvise(s->kvm_map + off, len, MADV_DONTNEED))
 		log_debug("madvise(DONTNEED) before a punch: %s",
 			  strerror(errno));

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@
 #define MADV_GUARD_REMOVE 103
 #endif
 
-#define ROUNDS 3
+#define ROUNDS 5 /* conversion and baseline alternate; medians compared */
 
 struct backing {
 	int vm_fd, fd;
@@ -91,27 +92,24 @@ static void warm(struct guest_mem *m, uint64_t g, uint64_t len)
 }
 
 /*
- * Convert the whole region in `size` pieces, to_shared then to_private,
- * `rounds` times. Returns the seconds spent in each direction.
+ * Convert the whole region in `size` pieces, to_shared then to_private.
+ * Returns the seconds spent in each direction.
  */
 static void run_case(struct guest_mem *m, uint64_t size, enum mem_content mode,
-		     bool warm_first, int rounds, double secs[2])
+		     bool warm_first, double secs[2])
 {
 	secs[0] = secs[1] = 0;
-	for (int r = 0; r < rounds; r++) {
-		for (int to = MEM_SHARED; to >= MEM_PRIVATE; to--) {
-			for (uint64_t g = 0; g < REGION; g += CHUNK) {
-				double t0;
+	for (int to = MEM_SHARED; to >= MEM_PRIVATE; to--) {
+		for (uint64_t g = 0; g < REGION; g += CHUNK) {
+			double t0;
 
-				if (warm_first && mode == MEM_CONTENT_ZERO)
-					warm(m, g, CHUNK);
-				t0 = bench_now();
-				for (uint64_t a = g; a < g + CHUNK; a += size)
-					if (mem_convert(m, gpa(a), size, to, mode) !=
-					    CONV_DONE)
-						fprintf(stderr, "conversion failed\n");
-				secs[to] += bench_now() - t0;
-			}
+			if (warm_first && mode == MEM_CONTENT_ZERO)
+				warm(m, g, CHUNK);
+			t0 = bench_now();
+			for (uint64_t a = g; a < g + CHUNK; a += size)
+				if (mem_convert(m, gpa(a), size, to, mode) != CONV_DONE)
+					fprintf(stderr, "conversion failed\n");
+			secs[to] += bench_now() - t0;
 		}
 	}
 }
@@ -141,18 +139,16 @@ static void run_bare(struct bare *b, uint64_t size, enum mem_content mode,
 		     bool warm_first, double secs[2])
 {
 	secs[0] = secs[1] = 0;
-	for (int r = 0; r < ROUNDS; r++) {
-		for (int to = MEM_SHARED; to >= MEM_PRIVATE; to--) {
-			for (uint64_t g = 0; g < REGION; g += CHUNK) {
-				double t0;
+	for (int to = MEM_SHARED; to >= MEM_PRIVATE; to--) {
+		for (uint64_t g = 0; g < REGION; g += CHUNK) {
+			double t0;
 
-				if (warm_first && mode == MEM_CONTENT_ZERO)
-					touch(b->kvm, g, CHUNK);
-				t0 = bench_now();
-				for (uint64_t a = g; a < g + CHUNK; a += size)
-					bare_calls(b, a, size, to, mode);
-				secs[to] += bench_now() - t0;
-			}
+			if (warm_first && mode == MEM_CONTENT_ZERO)
+				touch(b->kvm, g, CHUNK);
+			t0 = bench_now();
+			for (uint64_t a = g; a < g + CHUNK; a += size)
+				bare_calls(b, a, size, to, mode);
+			secs[to] += bench_now() - t0;
 		}
 	}
 }
@@ -200,30 +196,58 @@ static void print_row(int sz, int md, int w, int to, double secs,
 	       to ? "to-shared" : "to-private", pages / secs, 1e6 * secs / reqs);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* One case: ROUNDS alternating rounds of conversions and bare calls. */
+static void measure_case(struct guest_mem *m, struct bare *b, int sz, int md,
+			 int w, struct results *r)
+{
+	uint64_t size = sz ? CHUNK : PAGE_SIZE;
+	double reqs = (double)REGION / (double)size, conv[2][ROUNDS],
+	       bare[2][ROUNDS] = { { 0 } };
+
+	for (int k = 0; k < ROUNDS; k++) {
+		double secs[2], bsecs[2] = { 0, 0 };
+
+		run_case(m, size, (enum mem_content)md, w, secs);
+		if (b)
+			run_bare(b, size, (enum mem_content)md, w, bsecs);
+		for (int to = 0; to < 2; to++) {
+			conv[to][k] = secs[to];
+			bare[to][k] = bsecs[to];
+		}
+	}
+	for (int to = 0; to < 2; to++) {
+		double c = median(conv[to], ROUNDS);
+
+		r->conv[sz][md - 1][w][to] = c / reqs;
+		r->bare[sz][md - 1][w][to] = median(bare[to], ROUNDS) / reqs;
+		print_row(sz, md, w, to, c, reqs);
+	}
+}
+
 static void measure_all(struct guest_mem *m, struct bare *b, struct results *r)
 {
-	double reqs_4k = (double)ROUNDS * REGION / PAGE_SIZE;
-
-	printf("\n%-6s %-9s %-5s %-10s %14s %12s\n", "range", "mode", "mem",
-	       "direction", "pages/s", "us/request");
+	printf("\nmedians of %d rounds of 64 MiB\n%-6s %-9s %-5s %-10s %14s "
+	       "%12s\n", ROUNDS, "range", "mode", "mem", "direction", "pages/s",
+	       "us/request");
 	for (int sz = 0; sz < 2; sz++)
 		for (int md = 1; md <= 2; md++)
-			for (int w = 0; w < 2; w++) {
-				uint64_t size = sz ? CHUNK : PAGE_SIZE;
-				double secs[2], bsecs[2] = { 0, 0 };
-				double reqs = reqs_4k * PAGE_SIZE / (double)size;
-
-				if (md == MEM_CONTENT_PRESERVE && w)
-					continue; /* nothing is freed: same as cold */
-				run_case(m, size, (enum mem_content)md, w, ROUNDS, secs);
-				if (b)
-					run_bare(b, size, (enum mem_content)md, w, bsecs);
-				for (int to = 0; to < 2; to++) {
-					r->conv[sz][md - 1][w][to] = secs[to] / reqs;
-					r->bare[sz][md - 1][w][to] = bsecs[to] / reqs;
-					print_row(sz, md, w, to, secs[to], reqs);
-				}
-			}
+			for (int w = 0; w < 2; w++)
+				/* PRESERVE frees nothing: warm is the same as cold. */
+				if (md != MEM_CONTENT_PRESERVE || !w)
+					measure_case(m, b, sz, md, w, r);
 }
 
 static void print_ratios(const struct results *r, bool bare)
@@ -263,10 +287,11 @@ static void print_ratios(const struct results *r, bool bare)
  */
 static void zap_first(struct bare *b)
 {
-	double secs[2] = { 0, 0 };
+	double secs[2][ROUNDS], n = REGION / CHUNK;
 
 	for (int r = 0; r < ROUNDS; r++)
-		for (int zap = 0; zap < 2; zap++)
+		for (int zap = 0; zap < 2; zap++) {
+			secs[zap][r] = 0;
 			for (uint64_t g = 0; g < REGION; g += CHUNK) {
 				double t0;
 
@@ -278,12 +303,14 @@ static void zap_first(struct bare *b)
 						      FALLOC_FL_KEEP_SIZE,
 					      (off_t)g, CHUNK))
 					perror("fallocate");
-				secs[zap] += bench_now() - t0;
+				secs[zap][r] += bench_now() - t0;
 			}
-	printf("\nwarm 2 MiB punch, us: alone %.1f, after madvise(DONTNEED) "
-	       "%.1f (%.2fx)\n",
-	       1e6 * secs[0] / (ROUNDS * (REGION / CHUNK)),
-	       1e6 * secs[1] / (ROUNDS * (REGION / CHUNK)), secs[0] / secs[1]);
+		}
+	printf("\nwarm 2 MiB punch, us (median): alone %.1f, after "
+	       "madvise(DONTNEED) %.1f (%.2fx)\n",
+	       1e6 * median(secs[0], ROUNDS) / n,
+	       1e6 * median(secs[1], ROUNDS) / n,
+	       median(secs[0], ROUNDS) / median(secs[1], ROUNDS));
 }
 
 static void conversions(struct guest_mem *m)
