@@ -12,6 +12,10 @@
  * in a rolling order, until a fixed budget of estimated work is spent: a
  * page the guest touched shows within one turn of the cursor, and no
  * single call costs more than the budget plus one chunk.
+ *
+ * Locking: the accounting state changes under m->lock held for writing
+ * (conversions; launch writes come before any other thread), or under
+ * fp.lock and m->lock held for reading (samplers), taken in that order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -171,7 +175,6 @@ void mem_fp_changed(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 	uint32_t first = (uint32_t)(off / PAGE_SIZE / CHUNK_PAGES);
 	uint32_t last = (uint32_t)((off + len - 1) / PAGE_SIZE / CHUNK_PAGES);
 
-	pthread_mutex_lock(&m->fp.lock);
 	for (uint32_t i = first; i <= last; i++) {
 		if (!(s->fp_count[i] & DIRTY))
 			m->fp.dirty++;
@@ -180,7 +183,6 @@ void mem_fp_changed(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 			s->fp_dirty[s->fp_ndirty++] = i;
 		s->fp_count[i] |= DIRTY | QUEUED;
 	}
-	pthread_mutex_unlock(&m->fp.lock);
 }
 
 /* Estimated cost of re-measuring chunk i, in nanoseconds. */
@@ -281,8 +283,12 @@ uint64_t mem_sample_footprint(struct guest_mem *m)
 {
 	uint64_t spent, bytes;
 
-	pthread_rwlock_rdlock(&m->lock); /* no conversion punches meanwhile */
+	/*
+	 * fp.lock first: a second sampler waits without holding the read
+	 * lock, so samplers on several vCPUs cannot keep conversions out.
+	 */
 	pthread_mutex_lock(&m->fp.lock);
+	pthread_rwlock_rdlock(&m->lock); /* no conversion punches meanwhile */
 	spent = refresh_rolling(m, refresh_dirty(m, 0));
 	if (spent > m->fp.max_call_ns)
 		m->fp.max_call_ns = spent;
@@ -291,8 +297,8 @@ uint64_t mem_sample_footprint(struct guest_mem *m)
 	/* A stale chunk may still count pages a punch freed: no peak then. */
 	if (!m->fp.dirty)
 		raise_peak(m, bytes);
-	pthread_mutex_unlock(&m->fp.lock);
 	pthread_rwlock_unlock(&m->lock);
+	pthread_mutex_unlock(&m->fp.lock);
 	__atomic_store_n(&m->footprint_sampled, now_ns(), __ATOMIC_RELAXED);
 	return bytes;
 }
@@ -311,14 +317,14 @@ uint64_t mem_footprint(struct guest_mem *m)
 {
 	uint64_t total = 0;
 
-	pthread_rwlock_rdlock(&m->lock);
 	pthread_mutex_lock(&m->fp.lock);
+	pthread_rwlock_rdlock(&m->lock);
 	/* One call per file: cachestat walks only what is cached. */
 	for (unsigned int k = 0; k < m->nslots; k++)
 		total += measure(m, &m->slot[k], 0, m->slot[k].size);
 	m->fp.full_scans++;
-	pthread_mutex_unlock(&m->fp.lock);
 	pthread_rwlock_unlock(&m->lock);
+	pthread_mutex_unlock(&m->fp.lock);
 	raise_peak(m, total * PAGE_SIZE);
 	return total * PAGE_SIZE;
 }

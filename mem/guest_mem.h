@@ -264,7 +264,8 @@ const char *mem_footprint_method(const struct guest_mem *m);
 int mem_fp_add_slot(struct guest_mem *m, struct mem_slot *s)
 	__attribute__((warn_unused_result));
 void mem_fp_free_slot(struct mem_slot *s);
-/* cvmm allocated or freed pages in [off, off+len) of s (lock held). */
+/* cvmm allocated or freed pages in [off, off+len) of s (m->lock held
+ * for writing, or before launch). */
 void mem_fp_changed(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 		    uint64_t len);
 
