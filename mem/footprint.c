@@ -11,7 +11,7 @@
  * chunks cvmm changed (conversions, launch writes), then the next chunks
  * in a rolling order, until a fixed budget of estimated work is spent: a
  * page the guest touched shows within one turn of the cursor, and no
- * single call costs more than the budget plus one chunk.
+ * single call costs more than the budget plus two chunks.
  *
  * Locking: the accounting state changes under m->lock held for writing
  * (conversions; launch writes come before any other thread), or under
@@ -258,8 +258,13 @@ static uint64_t refresh_rolling(struct guest_mem *m, uint64_t spent)
 
 	for (unsigned int k = 0; k < m->nslots; k++)
 		total += m->slot[k].fp_nchunks;
-	/* Each chunk at most once per call. */
-	for (uint64_t n = 0; n < total && spent < MEM_FP_BUDGET_NS; n++) {
+	/*
+	 * Each chunk at most once per call, and one at least, so that
+	 * conversions dirtying chunks faster than the budget re-measures
+	 * them cannot stop the cursor.
+	 */
+	for (uint64_t n = 0; n < total && (!n || spent < MEM_FP_BUDGET_NS);
+	     n++) {
 		struct mem_slot *s = cursor_next(m, &i);
 
 		spent += refresh_chunk(m, s, i);

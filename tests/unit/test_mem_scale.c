@@ -171,9 +171,9 @@ static void tight_loop_1tib(bool mincore_only)
 	ck_assert_int_eq(mem_launch_write(&m, gpa(size - PAGE_SIZE), &one, 1), 0);
 	mem_launch_done(&m);
 	if (mincore_only) {
-		/* One 256 MiB chunk per read: the two written ones first. */
-		ck_assert_uint_eq(read_footprint_register(&c), 1);
-		ck_assert_uint_eq(read_footprint_register(&c), 2);
+		/* A 256 MiB chunk costs more than the budget: one or two a read. */
+		for (reads = 1; read_footprint_register(&c) != 2; reads++)
+			ck_assert_uint_lt(reads, 2);
 		for (int i = 0; i < 100; i++)
 			ck_assert_uint_eq(read_footprint_register(&c), 2);
 	} else {
@@ -191,11 +191,12 @@ static void tight_loop_1tib(bool mincore_only)
 			(unsigned long long)reads);
 	}
 	ck_assert_uint_eq(m.fp.full_scans, 0);
-	/* At most the budget plus one chunk per read, by the cost model. */
-	ck_assert_uint_le(m.fp.max_call_ns, 2 * MEM_FP_BUDGET_NS +
-			  (mincore_only ? 3 * MEM_FP_BUDGET_NS * 20 : 0));
+	/* At most the budget plus two chunks per read, by the cost model. */
+	ck_assert_uint_le(m.fp.max_call_ns, mincore_only
+						    ? MEM_FP_BUDGET_NS + 2 * 3000000
+						    : 2 * MEM_FP_BUDGET_NS);
 	if (mincore_only)
-		ck_assert_uint_eq(m.fp.chunks_measured, m.fp.samples);
+		ck_assert_uint_le(m.fp.chunks_measured, 2 * m.fp.samples);
 	else
 		ck_assert_uint_lt(m.fp.chunks_measured,
 				  m.fp.samples * m.slot[0].fp_nchunks / 4);
