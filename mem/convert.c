@@ -136,13 +136,14 @@ static int to_shared(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 	if (err)
 		return err;
 	err = drop_contents(m, s, off, len, MEM_SHARED, mode);
-	if (!err)
+	if (!err) {
 		err = mem_view_open(s, off, len);
-	if (err) {
-		/* Nothing was read while it was closed; close it all again. */
-		if (mem_view_close(s, off, len))
+		/* Opening may have got half way: close it all again. */
+		if (err && mem_view_close(s, off, len))
 			log_err("cannot close [0x%llx, +0x%llx) to the host again",
 				(unsigned long long)g, (unsigned long long)len);
+	}
+	if (err) {
 		roll_back_attrs(m, g, len, true);
 		return err;
 	}

@@ -17,12 +17,14 @@
  *          (vm.max_map_count) after about 32,000 scattered runs. Instead,
  *          guard regions (MADV_GUARD_INSTALL, Linux 6.15 for file
  *          mappings) mark single pages as faulting without splitting
- *          anything. A guard needs a page table entry, so a private part
- *          of RAM the host never saw shared stays PROT_NONE at a coarse
- *          grain: the view is cut in at most VIEW_BLOCKS blocks, a block
- *          is opened (guards on all its pages, then read-write) the first
- *          time one of its pages goes shared, and stays open. Mappings per
- *          slot stay below VIEW_BLOCKS + 1 whatever the number of runs.
+ *          anything. A guard needs a page table entry, so whole private
+ *          areas stay PROT_NONE at a coarse grain instead: the view is cut
+ *          in at most VIEW_BLOCKS blocks; a block opens (guards on its
+ *          private pages, then read-write) when one of its pages goes
+ *          shared, and closes again when all of them go private at once.
+ *          Closed blocks hold only private pages. Mappings per slot stay
+ *          below VIEW_BLOCKS + 1 whatever the number of runs, and a
+ *          conversion of whole blocks needs no guards at all.
  * MPROTECT the fallback where guard regions are missing: PROT_NONE per
  *          run, as before, refused cleanly (CONV_FAILED and one log
  *          line) beyond VIEW_MPROTECT_MAX_RUNS shared runs per VM.
@@ -124,28 +126,68 @@ static int protect(struct mem_slot *s, uint64_t off, uint64_t len, bool open)
 	return 0;
 }
 
-/*
- * Open the closed blocks of [off, off+len): all their pages are private
- * (a block opens when its first page goes shared), so guard them all
- * before the block becomes accessible.
- */
-static int open_blocks(struct mem_slot *s, uint64_t off, uint64_t len)
+/* The part of block b inside [off, off+len); true if that is all of it. */
+static bool piece(const struct mem_slot *s, uint64_t b, uint64_t off,
+		  uint64_t len, uint64_t *poff, uint64_t *plen)
 {
-	for (uint64_t b = off / s->view_block;
-	     b <= (off + len - 1) / s->view_block; b++) {
-		uint64_t boff = b * s->view_block, blen = s->size - boff;
-		int err;
+	uint64_t boff = b * s->view_block, bend = boff + s->view_block;
+	uint64_t end = off + len;
 
-		if (s->view_open[b])
-			continue;
-		if (blen > s->view_block)
-			blen = s->view_block;
-		err = advise(s, boff, blen, MADV_GUARD_INSTALL);
-		if (!err)
-			err = protect(s, boff, blen, true);
+	if (bend > s->size)
+		bend = s->size;
+	*poff = off > boff ? off : boff;
+	*plen = (end < bend ? end : bend) - *poff;
+	return *poff == boff && *plen == bend - boff;
+}
+
+/*
+ * A block wholly going private closes (PROT_NONE, no guards, no page
+ * tables needed); a part of one gets guards.
+ */
+static int close_guarded(struct mem_slot *s, uint64_t off, uint64_t len)
+{
+	for (uint64_t b = off / s->view_block; b <= (off + len - 1) / s->view_block;
+	     b++) {
+		uint64_t poff, plen;
+		bool whole = piece(s, b, off, len, &poff, &plen);
+		int err = whole ? protect(s, poff, plen, false)
+				: advise(s, poff, plen, MADV_GUARD_INSTALL);
+
 		if (err)
-			return err; /* still closed, or open and all guarded */
-		s->view_open[b] = 1;
+			return err;
+		if (whole)
+			s->view_open[b] = 0;
+	}
+	return 0;
+}
+
+/*
+ * A closed block holds only private pages. Opening it guards them all
+ * first, unless they all go shared now, then makes it accessible; then
+ * the part going shared loses its guards (cheap where there are none).
+ */
+static int open_guarded(struct mem_slot *s, uint64_t off, uint64_t len)
+{
+	for (uint64_t b = off / s->view_block; b <= (off + len - 1) / s->view_block;
+	     b++) {
+		uint64_t poff, plen, boff = b * s->view_block;
+		uint64_t blen = s->size - boff < s->view_block ? s->size - boff
+							       : s->view_block;
+		bool whole = piece(s, b, off, len, &poff, &plen);
+		int err = 0;
+
+		if (!s->view_open[b]) {
+			if (!whole)
+				err = advise(s, boff, blen, MADV_GUARD_INSTALL);
+			if (!err)
+				err = protect(s, boff, blen, true);
+			if (err)
+				return err; /* closed, or open and all guarded */
+			s->view_open[b] = 1;
+		}
+		err = advise(s, poff, plen, MADV_GUARD_REMOVE);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -154,8 +196,7 @@ int mem_view_close(struct mem_slot *s, uint64_t off, uint64_t len)
 {
 	switch (s->view) {
 	case MEM_VIEW_GUARD:
-		/* Shared pages lie in open blocks only. */
-		return advise(s, off, len, MADV_GUARD_INSTALL);
+		return close_guarded(s, off, len);
 	case MEM_VIEW_MPROTECT:
 		return protect(s, off, len, false);
 	case MEM_VIEW_OPEN:
@@ -166,12 +207,9 @@ int mem_view_close(struct mem_slot *s, uint64_t off, uint64_t len)
 
 int mem_view_open(struct mem_slot *s, uint64_t off, uint64_t len)
 {
-	int err;
-
 	switch (s->view) {
 	case MEM_VIEW_GUARD:
-		err = open_blocks(s, off, len);
-		return err ? err : advise(s, off, len, MADV_GUARD_REMOVE);
+		return open_guarded(s, off, len);
 	case MEM_VIEW_MPROTECT:
 		return protect(s, off, len, true);
 	case MEM_VIEW_OPEN:

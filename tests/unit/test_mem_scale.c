@@ -285,6 +285,53 @@ START_TEST(guard_closes_private_in_open_block)
 }
 END_TEST
 
+/*
+ * Whole blocks open and close without guards; a page shared alone in a
+ * closed block opens it with guards on the others.
+ */
+START_TEST(whole_blocks_close_again)
+{
+	uint64_t blk;
+	volatile uint8_t *p;
+
+	setup(false, 64 * MiB);
+	add_slot(64 * MiB);
+	blk = m.slot[0].view_block;
+	ck_assert_int_eq(mem_convert(&m, gpa(0), blk, MEM_SHARED,
+				     MEM_CONTENT_ZERO), CONV_DONE);
+	ck_assert_uint_eq(m.slot[0].view_open[0], 1);
+	p = m.slot[0].host_view;
+	p[5 * PAGE_SIZE] = 1;
+	ck_assert_int_eq(mem_convert(&m, gpa(0), blk, MEM_PRIVATE,
+				     MEM_CONTENT_ZERO), CONV_DONE);
+	ck_assert_uint_eq(m.slot[0].view_open[0], 0);
+	ck_assert_int_eq(mem_convert(&m, gpa(3 * PAGE_SIZE), PAGE_SIZE,
+				     MEM_SHARED, MEM_CONTENT_ZERO), CONV_DONE);
+	ck_assert_uint_eq(m.slot[0].view_open[0], 1);
+	p[3 * PAGE_SIZE] = 1;
+	(void)p[4 * PAGE_SIZE]; /* private, guarded: SIGSEGV */
+}
+END_TEST
+
+/* Every other block shared: mappings bounded by blocks, not runs. */
+START_TEST(alternate_blocks_bounded)
+{
+	int before = count_mappings();
+	uint64_t blk;
+
+	setup(false, GiB);
+	add_slot(GiB);
+	blk = m.slot[0].view_block;
+	for (uint64_t off = 0; off < GiB; off += 2 * blk)
+		ck_assert_int_eq(mem_convert(&m, gpa(off + blk / 2), PAGE_SIZE,
+					     MEM_SHARED, MEM_CONTENT_ZERO),
+				 CONV_DONE);
+	ck_assert_int_le(count_mappings() - before,
+			 (int)m.slot[0].view_nblocks + 2);
+	teardown();
+}
+END_TEST
+
 /* Without guard regions: refused cleanly at the documented limit. */
 START_TEST(mprotect_fallback_refuses_at_limit)
 {
@@ -329,6 +376,8 @@ Suite *mem_scale_suite(void)
 	tcase_add_test(sc, scattered_runs_sw_protected);
 	tcase_add_test_raise_signal(sc, guard_closes_private_in_open_block,
 				    SIGSEGV);
+	tcase_add_test_raise_signal(sc, whole_blocks_close_again, SIGSEGV);
+	tcase_add_test(sc, alternate_blocks_bounded);
 	tcase_add_test(sc, mprotect_fallback_refuses_at_limit);
 	suite_add_tcase(s, sc);
 	return s;
