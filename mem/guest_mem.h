@@ -101,7 +101,7 @@ struct mem_slot {
 	struct rangeset shared; /* slot-relative page numbers */
 	enum mem_view_mode view;
 	uint64_t view_block;	/* GUARD: block size, a power of 2 */
-	uint8_t *view_open;	/* GUARD: per block, opened yet */
+	uint8_t *view_open;	/* GUARD: per block, open now */
 	uint32_t view_nblocks;
 	/* Footprint (mem/footprint.c): allocated pages per 256 MiB chunk. */
 	uint32_t *fp_count; /* high bits: changed since measured, queued */
@@ -237,8 +237,9 @@ void mem_launch_done(struct guest_mem *m);
  *   count kept per 256 MiB chunk, after re-measuring (cachestat(2)) the
  *   chunks cvmm changed since, then the next chunks of a rolling cursor,
  *   within a fixed budget (about 250 us of work). Exact for everything
- *   cvmm did; pages the guest allocated by touching them show within one
- *   turn of the cursor. Raises stats.footprint_peak. Used by the
+ *   cvmm did when the chunks it changed fit the budget (else within a
+ *   few samples); pages the guest allocated by touching them show within
+ *   one turn of the cursor. Raises stats.footprint_peak. Used by the
  *   conversion device's footprint register and before conversions (at
  *   most every 10 ms, when track_footprint is set).
  * mem_footprint(): exact, one measurement of every backing file: cost
@@ -252,7 +253,7 @@ void mem_launch_done(struct guest_mem *m);
  * that cannot be mapped) is then left out, and mem_footprint_method()
  * says so.
  */
-#define MEM_FP_BUDGET_NS 250000 /* estimated work of one sample, at most */
+#define MEM_FP_BUDGET_NS 250000 /* work of one sample: this, then 2 chunks */
 uint64_t mem_sample_footprint(struct guest_mem *m);
 uint64_t mem_footprint(struct guest_mem *m);
 uint64_t mem_footprint_counted(struct guest_mem *m);
