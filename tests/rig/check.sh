@@ -33,7 +33,7 @@ tests=(
   "sw-protected convert-bad    hypercall    --memory 4G"
   "sw-protected guard          hypercall    --memory 64M --testdev"
   "sw-protected churn          hypercall    --memory 64M"
-  "sw-protected scatter:40000  hypercall    --memory 512M --testdev"
+  "sw-protected scatter:34000  hypercall    --memory 512M --testdev"
   "sw-protected memfault       memory_fault --memory 64M --testdev --log-level info"
   "sw-protected memtest        -            --memory 32M"
   "sw-protected smp:2          -            --memory 64M --cpus 2"
@@ -48,7 +48,7 @@ tests=(
   "soft         convert-bad    -            --memory 4G"
   "soft         guard          -            --memory 64M --testdev"
   "soft         churn          -            --memory 64M"
-  "soft         scatter:40000  -            --memory 512M --testdev"
+  "soft         scatter:34000  -            --memory 512M --testdev"
   "soft         memfault       -            --memory 64M --testdev"
 )
 
