@@ -9,9 +9,10 @@
  * last measurement (cachestat(2) on the backing files: the kernel walks
  * only the cached folios of that range). A sample re-measures first the
  * chunks cvmm changed (conversions, launch writes), then the next chunks
- * in a rolling order, until a fixed budget of estimated work is spent: a
- * page the guest touched shows within one turn of the cursor, and no
- * single call costs more than the budget plus two chunks.
+ * in a rolling order, until a time budget is spent or a number of chunks
+ * measured: a page the guest touched shows within one turn of the
+ * cursor, and no single call measures more than MEM_FP_MAX_CHUNKS + 1
+ * chunks (in time: the budget plus two chunks, a few ms at worst).
  *
  * Locking: the accounting state changes under m->lock held for writing
  * (conversions; launch writes come before any other thread), or under
@@ -32,14 +33,6 @@
 #define DIRTY (1u << 31)	 /* changed by cvmm since measured */
 #define QUEUED (1u << 30)	 /* on the slot's stack of dirty chunks */
 #define COUNT(c) ((c) & ~(DIRTY | QUEUED))
-
-/*
- * Cost model of one measurement, in nanoseconds as measured on this
- * project's machines: a system call, then per page the kernel looks at.
- */
-#define SYSCALL_NS 3000
-#define CACHESTAT_NS_PER_PAGE 15
-#define MINCORE_NS_PER_PAGE 40
 
 /* cachestat(2) (Linux 6.5); Debian 12's 6.1 headers lack it. */
 #ifndef __NR_cachestat
@@ -185,24 +178,11 @@ void mem_fp_changed(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 	}
 }
 
-/* Estimated cost of re-measuring chunk i, in nanoseconds. */
-static uint64_t chunk_cost(const struct guest_mem *m, const struct mem_slot *s,
-			   uint32_t i)
+/* Measure chunk i again. fp.lock and the read lock held. */
+static void refresh_chunk(struct guest_mem *m, struct mem_slot *s, uint32_t i)
 {
-	uint64_t calls = separate_private(s) ? 2 : 1;
-
-	if (m->fp.no_cachestat)
-		return SYSCALL_NS + (uint64_t)CHUNK_PAGES * MINCORE_NS_PER_PAGE;
-	return calls * SYSCALL_NS +
-	       (uint64_t)COUNT(s->fp_count[i]) * CACHESTAT_NS_PER_PAGE;
-}
-
-/* Measure chunk i again; returns its estimated cost. fp.lock held. */
-static uint64_t refresh_chunk(struct guest_mem *m, struct mem_slot *s,
-			      uint32_t i)
-{
-	uint64_t cost = chunk_cost(m, s, i), off, len, now;
 	uint32_t old = COUNT(s->fp_count[i]);
+	uint64_t off, len, now;
 
 	chunk_range(s, i, &off, &len);
 	now = measure(m, s, off, len);
@@ -211,25 +191,42 @@ static uint64_t refresh_chunk(struct guest_mem *m, struct mem_slot *s,
 	s->fp_count[i] = (uint32_t)now | (s->fp_count[i] & QUEUED);
 	m->fp.pages = m->fp.pages - old + now;
 	m->fp.chunks_measured++;
-	return cost;
+}
+
+/*
+ * What one sample may still do: time, since the cost of a chunk varies
+ * a hundredfold with how its pages are spread (measured here: 14 ns per
+ * page when dense, about 1 us per page when one page in 64), and a cap
+ * on chunks, which bounds the work whatever the clock says.
+ */
+struct budget {
+	uint64_t start;
+	unsigned int chunks;
+};
+
+static bool budget_left(const struct budget *b)
+{
+	return b->chunks < MEM_FP_MAX_CHUNKS &&
+	       now_ns() - b->start < MEM_FP_BUDGET_NS;
 }
 
 /* Chunks cvmm changed come first: their counts are known to be stale. */
-static uint64_t refresh_dirty(struct guest_mem *m, uint64_t spent)
+static void refresh_dirty(struct guest_mem *m, struct budget *b)
 {
 	for (unsigned int k = 0; k < m->nslots; k++) {
 		struct mem_slot *s = &m->slot[k];
 
-		while (s->fp_ndirty && spent < MEM_FP_BUDGET_NS) {
+		while (s->fp_ndirty && budget_left(b)) {
 			uint32_t i = s->fp_dirty[--s->fp_ndirty];
 
 			s->fp_count[i] &= ~QUEUED;
 			/* The rolling cursor may have been there already. */
-			if (s->fp_count[i] & DIRTY)
-				spent += refresh_chunk(m, s, i);
+			if (s->fp_count[i] & DIRTY) {
+				refresh_chunk(m, s, i);
+				b->chunks++;
+			}
 		}
 	}
-	return spent;
 }
 
 /* The next chunk in rolling order; some slot has one. */
@@ -251,7 +248,7 @@ static struct mem_slot *cursor_next(struct guest_mem *m, uint32_t *i)
 }
 
 /* Then the rolling cursor, for what was allocated out of cvmm's sight. */
-static uint64_t refresh_rolling(struct guest_mem *m, uint64_t spent)
+static void refresh_rolling(struct guest_mem *m, struct budget *b)
 {
 	uint64_t total = 0;
 	uint32_t i;
@@ -263,13 +260,12 @@ static uint64_t refresh_rolling(struct guest_mem *m, uint64_t spent)
 	 * conversions dirtying chunks faster than the budget re-measures
 	 * them cannot stop the cursor.
 	 */
-	for (uint64_t n = 0; n < total && (!n || spent < MEM_FP_BUDGET_NS);
-	     n++) {
+	for (uint64_t n = 0; n < total && (!n || budget_left(b)); n++) {
 		struct mem_slot *s = cursor_next(m, &i);
 
-		spent += refresh_chunk(m, s, i);
+		refresh_chunk(m, s, i);
+		b->chunks++;
 	}
-	return spent;
 }
 
 static void raise_peak(struct guest_mem *m, uint64_t bytes)
@@ -286,7 +282,8 @@ static void raise_peak(struct guest_mem *m, uint64_t bytes)
 
 uint64_t mem_sample_footprint(struct guest_mem *m)
 {
-	uint64_t spent, bytes;
+	struct budget b;
+	uint64_t bytes;
 
 	/*
 	 * fp.lock first: a second sampler waits without holding the read
@@ -294,9 +291,12 @@ uint64_t mem_sample_footprint(struct guest_mem *m)
 	 */
 	pthread_mutex_lock(&m->fp.lock);
 	pthread_rwlock_rdlock(&m->lock); /* no conversion punches meanwhile */
-	spent = refresh_rolling(m, refresh_dirty(m, 0));
-	if (spent > m->fp.max_call_ns)
-		m->fp.max_call_ns = spent;
+	b.start = now_ns();
+	b.chunks = 0;
+	refresh_dirty(m, &b);
+	refresh_rolling(m, &b);
+	if (b.chunks > m->fp.max_call_chunks)
+		m->fp.max_call_chunks = b.chunks;
 	m->fp.samples++;
 	bytes = m->fp.pages * PAGE_SIZE;
 	/* A stale chunk may still count pages a punch freed: no peak then. */

@@ -119,7 +119,7 @@ struct mem_footprint {
 	bool no_cachestat;	   /* use mincore (kernel lacks it, or a test) */
 	uint64_t samples;	   /* mem_sample_footprint() calls */
 	uint64_t chunks_measured;  /* by those */
-	uint64_t max_call_ns;	   /* most estimated work done by one */
+	uint64_t max_call_chunks;  /* most chunks measured by one */
 	uint64_t full_scans;	   /* mem_footprint() calls */
 };
 
@@ -236,7 +236,7 @@ void mem_launch_done(struct guest_mem *m);
  * mem_sample_footprint(): bounded work whatever the size of RAM: the
  *   count kept per 256 MiB chunk, after re-measuring (cachestat(2)) the
  *   chunks cvmm changed since, then the next chunks of a rolling cursor,
- *   within a fixed budget (about 250 us of work). Exact for everything
+ *   within a budget (250 us, and at most MEM_FP_MAX_CHUNKS chunks). Exact for everything
  *   cvmm did when the chunks it changed fit the budget (else within a
  *   few samples); pages the guest allocated by touching them show within
  *   one turn of the cursor. Raises stats.footprint_peak. Used by the
@@ -253,7 +253,8 @@ void mem_launch_done(struct guest_mem *m);
  * that cannot be mapped) is then left out, and mem_footprint_method()
  * says so.
  */
-#define MEM_FP_BUDGET_NS 250000 /* work of one sample: this, then 2 chunks */
+#define MEM_FP_BUDGET_NS 250000 /* time of one sample: this, then 2 chunks */
+#define MEM_FP_MAX_CHUNKS 256	/* and at most this many chunks (+1) */
 uint64_t mem_sample_footprint(struct guest_mem *m);
 uint64_t mem_footprint(struct guest_mem *m);
 uint64_t mem_footprint_counted(struct guest_mem *m);

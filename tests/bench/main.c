@@ -15,7 +15,7 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* `bench [convert|scatter|blk]...`: the named benchmarks, or all. */
+/* `bench [convert|scatter|footprint|blk]...`: the named ones, or all. */
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -24,6 +24,7 @@ int main(int argc, char **argv)
 	} all[] = {
 		{ "convert", bench_convert },
 		{ "scatter", bench_scatter },
+		{ "footprint", bench_footprint },
 		{ "blk", bench_blk },
 	};
 	int ran = 0;
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!ran) {
-		fprintf(stderr, "bench: unknown benchmark (convert, scatter, blk)\n");
+		fprintf(stderr, "bench: unknown benchmark (convert, scatter, footprint, blk)\n");
 		return 1;
 	}
 	return 0;
