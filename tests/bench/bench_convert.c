@@ -26,7 +26,8 @@
 #include "../../lib/util.h"
 #include "bench.h"
 
-#define REGION (64 * MiB)
+/* 64 MiB; CVMM_BENCH_CONVERT_MIB (a multiple of 2) for slow machines. */
+static uint64_t region = 64 * MiB;
 #define CHUNK (2 * MiB)
 
 #ifndef MADV_GUARD_INSTALL
@@ -57,7 +58,7 @@ static struct backing open_backing(void)
 		if (b.vm_fd >= 0)
 			b.fd = kvm_ioctl_raw(b.vm_fd, KVM_CREATE_GUEST_MEMFD,
 					     (unsigned long)&(struct kvm_create_guest_memfd){
-						     .size = REGION,
+						     .size = region,
 						     .flags = GUEST_MEMFD_FLAG_MMAP |
 							      GUEST_MEMFD_FLAG_INIT_SHARED });
 		close(sys);
@@ -67,7 +68,7 @@ static struct backing open_backing(void)
 		return b;
 	}
 	b.fd = memfd_create("bench", MFD_CLOEXEC);
-	if (b.fd < 0 || ftruncate(b.fd, REGION))
+	if (b.fd < 0 || ftruncate(b.fd, region))
 		perror("memfd");
 	return b;
 }
@@ -100,7 +101,7 @@ static void run_case(struct guest_mem *m, uint64_t size, enum mem_content mode,
 {
 	secs[0] = secs[1] = 0;
 	for (int to = MEM_SHARED; to >= MEM_PRIVATE; to--) {
-		for (uint64_t g = 0; g < REGION; g += CHUNK) {
+		for (uint64_t g = 0; g < region; g += CHUNK) {
 			double t0;
 
 			if (warm_first && mode == MEM_CONTENT_ZERO)
@@ -140,7 +141,7 @@ static void run_bare(struct bare *b, uint64_t size, enum mem_content mode,
 {
 	secs[0] = secs[1] = 0;
 	for (int to = MEM_SHARED; to >= MEM_PRIVATE; to--) {
-		for (uint64_t g = 0; g < REGION; g += CHUNK) {
+		for (uint64_t g = 0; g < region; g += CHUNK) {
 			double t0;
 
 			if (warm_first && mode == MEM_CONTENT_ZERO)
@@ -156,16 +157,16 @@ static void run_bare(struct bare *b, uint64_t size, enum mem_content mode,
 static bool open_bare(struct bare *b)
 {
 	b->b = open_backing();
-	b->kvm = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_SHARED,
+	b->kvm = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      b->b.fd, 0);
-	b->view = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_SHARED,
+	b->view = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       b->b.fd, 0);
 	if (b->kvm == MAP_FAILED || b->view == MAP_FAILED) {
 		perror("mapping the baseline file");
 		return false;
 	}
 	/* Private at start, like the slot: every page guarded. */
-	if (madvise(b->view, REGION, MADV_GUARD_INSTALL)) {
+	if (madvise(b->view, region, MADV_GUARD_INSTALL)) {
 		perror("MADV_GUARD_INSTALL (no guard regions: no baseline)");
 		return false;
 	}
@@ -174,8 +175,8 @@ static bool open_bare(struct bare *b)
 
 static void close_bare(struct bare *b)
 {
-	munmap(b->kvm, REGION);
-	munmap(b->view, REGION);
+	munmap(b->kvm, region);
+	munmap(b->view, region);
 	close_backing(&b->b);
 }
 
@@ -214,7 +215,7 @@ static void measure_case(struct guest_mem *m, struct bare *b, int sz, int md,
 			 int w, struct results *r)
 {
 	uint64_t size = sz ? CHUNK : PAGE_SIZE;
-	double reqs = (double)REGION / (double)size, conv[2][ROUNDS],
+	double reqs = (double)region / (double)size, conv[2][ROUNDS],
 	       bare[2][ROUNDS] = { { 0 } };
 
 	for (int k = 0; k < ROUNDS; k++) {
@@ -239,9 +240,9 @@ static void measure_case(struct guest_mem *m, struct bare *b, int sz, int md,
 
 static void measure_all(struct guest_mem *m, struct bare *b, struct results *r)
 {
-	printf("\nmedians of %d rounds of 64 MiB\n%-6s %-9s %-5s %-10s %14s "
-	       "%12s\n", ROUNDS, "range", "mode", "mem", "direction", "pages/s",
-	       "us/request");
+	printf("\nmedians of %d rounds of %llu MiB\n%-6s %-9s %-5s %-10s %14s "
+	       "%12s\n", ROUNDS, (unsigned long long)(region / MiB), "range",
+	       "mode", "mem", "direction", "pages/s", "us/request");
 	for (int sz = 0; sz < 2; sz++)
 		for (int md = 1; md <= 2; md++)
 			for (int w = 0; w < 2; w++)
@@ -287,12 +288,12 @@ static void print_ratios(const struct results *r, bool bare)
  */
 static void zap_first(struct bare *b)
 {
-	double secs[2][ROUNDS], n = REGION / CHUNK;
+	double secs[2][ROUNDS], n = region / CHUNK;
 
 	for (int r = 0; r < ROUNDS; r++)
 		for (int zap = 0; zap < 2; zap++) {
 			secs[zap][r] = 0;
-			for (uint64_t g = 0; g < REGION; g += CHUNK) {
+			for (uint64_t g = 0; g < region; g += CHUNK) {
 				double t0;
 
 				touch(b->kvm, g, CHUNK);
@@ -360,19 +361,23 @@ static void accessor(struct guest_mem *m)
 void bench_convert(void)
 {
 	struct mem_backend be = { .in_place = true };
-	struct backing b = open_backing();
+	const char *mib = getenv("CVMM_BENCH_CONVERT_MIB");
+	struct backing b;
 	struct guest_mem m;
 
+	if (mib && atoi(mib) >= 2 && atoi(mib) % 2 == 0)
+		region = (uint64_t)atoi(mib) * MiB;
+	b = open_backing();
 	if (b.vm_fd < 0)
 		printf("== no /dev/kvm here: conversions run on a memfd, whose "
 		       "kernel costs differ from a guest_memfd's\n");
 	mem_init(&m, &be, MEM_CONTENT_ZERO, false);
-	if (mem_add_slot(&m, 0, REGION, b.fd, b.fd) < 0) {
+	if (mem_add_slot(&m, 0, region, b.fd, b.fd) < 0) {
 		fprintf(stderr, "cannot map the benchmark region\n");
 		return;
 	}
 	printf("== conversion benchmark: %llu MiB on %s, host view: %s\n",
-	       (unsigned long long)(REGION / MiB), b.what,
+	       (unsigned long long)(region / MiB), b.what,
 	       mem_view_mode_name(m.slot[0].view));
 	conversions(&m);
 	accessor(&m);
