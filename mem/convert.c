@@ -4,7 +4,7 @@
  * hypercall, the paravirtual device, the builder before launch) ends here.
  *
  * Order matters for the guard: a range going private is closed to the host
- * (host view PROT_NONE) before anything else; a range going shared is
+ * (in the host view, mem/view.c) before anything else; a range going shared is
  * opened only after its old contents are gone (ZERO) or known to stay.
  */
 #include <errno.h>
@@ -44,20 +44,36 @@ static int punch(int fd, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static int protect(struct mem_slot *s, uint64_t off, uint64_t len, bool open)
-{
-	if (mprotect(s->host_view + off, len,
-		     open ? PROT_READ | PROT_WRITE : PROT_NONE))
-		return -errno;
-	return 0;
-}
-
 static int set_attrs(struct guest_mem *m, uint64_t gpa, uint64_t len,
 		     bool private)
 {
 	if (!m->backend.set_attributes)
 		return 0;
 	return m->backend.set_attributes(m->backend.opaque, gpa, len, private);
+}
+
+/*
+ * Free [off, off+len) of fd. In place, fd is the guest_memfd that KVM's
+ * mapping (kvm_map) maps, and a guest_memfd punch unmaps its mapped
+ * folios one at a time; one madvise(DONTNEED) of the whole range first
+ * zaps them in one walk. It only drops mappings, never contents, so a
+ * failed punch loses nothing. Not for one page (nothing to batch), nor
+ * for a memfd (sw-protected's shared side: shmem already unmaps the
+ * whole range at once).
+ */
+static int free_range(struct guest_mem *m, struct mem_slot *s, int fd,
+		      uint64_t off, uint64_t len)
+{
+	int err;
+
+	if (m->backend.in_place && fd == s->shared_fd && len > PAGE_SIZE &&
+	    madvise(s->kvm_map + off, len, MADV_DONTNEED))
+		log_debug("madvise(DONTNEED) before a punch: %s",
+			  strerror(errno));
+	err = punch(fd, off, len);
+	if (!err)
+		mem_fp_changed(m, s, off, len);
+	return err;
 }
 
 /*
@@ -70,9 +86,12 @@ static int drop_contents(struct guest_mem *m, struct mem_slot *s,
 			 enum mem_content mode)
 {
 	if (!m->backend.in_place)
-		return punch(to == MEM_PRIVATE ? s->shared_fd : s->private_fd,
-			     off, len);
-	return mode == MEM_CONTENT_ZERO ? punch(s->private_fd, off, len) : 0;
+		return free_range(m, s,
+				  to == MEM_PRIVATE ? s->shared_fd
+						    : s->private_fd,
+				  off, len);
+	return mode == MEM_CONTENT_ZERO ? free_range(m, s, s->private_fd, off, len)
+					: 0;
 }
 
 static void roll_back_attrs(struct guest_mem *m, uint64_t gpa, uint64_t len,
@@ -87,7 +106,7 @@ static int to_private(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 		      uint64_t len, enum mem_content mode)
 {
 	uint64_t g = s->gpa + off;
-	int err = protect(s, off, len, false);
+	int err = mem_view_close(s, off, len);
 
 	if (err)
 		return err;
@@ -99,7 +118,7 @@ static int to_private(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 	}
 	if (err) {
 		/* The range stays shared: reopen it to the host. */
-		if (protect(s, off, len, true))
+		if (mem_view_open(s, off, len))
 			log_err("cannot reopen [0x%llx, +0x%llx) to the host",
 				(unsigned long long)g, (unsigned long long)len);
 		return err;
@@ -117,10 +136,14 @@ static int to_shared(struct guest_mem *m, struct mem_slot *s, uint64_t off,
 	if (err)
 		return err;
 	err = drop_contents(m, s, off, len, MEM_SHARED, mode);
-	if (!err)
-		err = protect(s, off, len, true);
+	if (!err) {
+		err = mem_view_open(s, off, len);
+		/* Opening may have got half way: close it all again. */
+		if (err && mem_view_close(s, off, len))
+			log_err("cannot close [0x%llx, +0x%llx) to the host again",
+				(unsigned long long)g, (unsigned long long)len);
+	}
 	if (err) {
-		/* The host view is still closed, so nothing leaked. */
 		roll_back_attrs(m, g, len, true);
 		return err;
 	}
@@ -155,7 +178,9 @@ static int convert_runs(struct guest_mem *m, struct mem_slot *s,
 		uint64_t off = first * PAGE_SIZE, len = (run_end - first) * PAGE_SIZE;
 
 		/* A remove or add needs at most one more interval. */
-		err = rangeset_reserve(&s->shared, 1);
+		err = mem_view_room(m, s, first, run_end, to);
+		if (!err)
+			err = rangeset_reserve(&s->shared, 1);
 		if (!err)
 			err = to == MEM_PRIVATE ? to_private(m, s, off, len, mode)
 						: to_shared(m, s, off, len, mode);

@@ -11,7 +11,8 @@
  * test memory is such a slot. The shared backing is mapped twice:
  *   kvm_map    registered with KVM as userspace_addr; always whole;
  *              touched by cvmm only before launch (mem_launch_write);
- *   host_view  what devices see; private pages are PROT_NONE here.
+ *   host_view  what devices see; private pages fault here where cvmm
+ *              must close them itself (see mem/view.c).
  *
  * mem/ knows nothing of KVM: the platform's part of a conversion (memory
  * attributes) comes in through struct mem_backend.
@@ -69,19 +70,57 @@ bool conv_decode(uint64_t gpa, uint64_t npages, uint64_t attrs,
  * The platform's part of a conversion. in_place: one backing holds both
  * states (PRESERVE possible). set_attributes, when non-NULL, tells KVM the
  * new state of [gpa, gpa+len); it returns 0 or -errno.
+ * kernel_guards_private: the kernel itself keeps private pages from the
+ * host (they live where the host view does not map: sw-protected's
+ * guest_memfd; SNP, TDX, pKVM): the host view then stays open and a
+ * conversion changes no protection (mem/view.c). false (the default)
+ * means cvmm closes private pages in its host view itself (soft).
  */
 struct mem_backend {
 	bool in_place;
+	bool kernel_guards_private;
 	int (*set_attributes)(void *opaque, uint64_t gpa, uint64_t len,
 			      bool private);
 	void *opaque;
 };
+
+/* How a slot's host view keeps private pages out (mem/view.c). */
+enum mem_view_mode {
+	MEM_VIEW_OPEN,	   /* the kernel does: the view stays open */
+	MEM_VIEW_GUARD,	   /* guard regions inside coarse PROT_NONE blocks */
+	MEM_VIEW_MPROTECT  /* PROT_NONE per run (no guard regions) */
+};
+
+/* Shared runs per VM the MPROTECT fallback allows (2 mappings each). */
+#define VIEW_MPROTECT_MAX_RUNS 16000
 
 struct mem_slot {
 	uint64_t gpa, size;
 	int private_fd, shared_fd; /* private_fd -1: can only be shared */
 	uint8_t *kvm_map, *host_view;
 	struct rangeset shared; /* slot-relative page numbers */
+	enum mem_view_mode view;
+	uint64_t view_block;	/* GUARD: block size, a power of 2 */
+	uint8_t *view_open;	/* GUARD: per block, open now */
+	uint32_t view_nblocks;
+	/* Footprint (mem/footprint.c): allocated pages per 256 MiB chunk. */
+	uint32_t *fp_count; /* high bits: changed since measured, queued */
+	uint32_t *fp_dirty; /* stack of such chunks */
+	uint32_t fp_nchunks, fp_ndirty;
+};
+
+/* Footprint accounting state; fields are read by tests. */
+struct mem_footprint {
+	pthread_mutex_t lock;
+	uint64_t pages;		   /* sum of the chunks' counts */
+	uint64_t dirty;		   /* chunks marked changed */
+	unsigned int cur_slot;	   /* rolling cursor */
+	uint32_t cur_chunk;
+	bool no_cachestat;	   /* use mincore (kernel lacks it, or a test) */
+	uint64_t samples;	   /* mem_sample_footprint() calls */
+	uint64_t chunks_measured;  /* by those */
+	uint64_t max_call_chunks;  /* most chunks measured by one */
+	uint64_t full_scans;	   /* mem_footprint() calls */
 };
 
 /* An in-flight host access. Owned by the caller; see mem_hold(). */
@@ -111,9 +150,11 @@ struct guest_mem {
 	enum mem_content default_mode;
 	bool initial_shared;
 	bool launched;
+	bool force_mprotect_view; /* tests: as if without guard regions */
 	bool track_footprint; /* sample the footprint at conversions */
 	uint64_t footprint_sampled; /* now_ns() of the last sample */
 	int footprint_err;	    /* -errno if a private backing is uncounted */
+	struct mem_footprint fp;
 	struct mem_stats stats;
 };
 
@@ -189,25 +230,63 @@ int mem_launch_write(struct guest_mem *m, gpa_t gpa, const void *buf,
 void mem_launch_done(struct guest_mem *m);
 
 /*
- * Bytes of guest memory that are allocated: mincore() on the mapping of
- * each shared backing (on in-place platforms that is the guest_memfd, so
- * this counts every page once) plus, where private pages live in a
- * separate guest_memfd that cannot be mapped, cachestat(2) on that file
- * (its pages are page-cache folios). Both are exact. If cachestat fails
- * (a kernel without it), the private side is left out and
- * mem_footprint_method() says so.
+ * Bytes of guest memory that are allocated, counting every page once
+ * whichever backing holds it. Three ways to ask (mem/footprint.c):
+ *
+ * mem_sample_footprint(): bounded work whatever the size of RAM: the
+ *   count kept per 256 MiB chunk, after re-measuring (cachestat(2)) the
+ *   chunks cvmm changed since, then the next chunks of a rolling cursor,
+ *   within a budget (250 us, and at most MEM_FP_MAX_CHUNKS chunks). Exact for everything
+ *   cvmm did when the chunks it changed fit the budget (else within a
+ *   few samples); pages the guest allocated by touching them show within
+ *   one turn of the cursor. Raises stats.footprint_peak. Used by the
+ *   conversion device's footprint register and before conversions (at
+ *   most every 10 ms, when track_footprint is set).
+ * mem_footprint(): exact, one measurement of every backing file: cost
+ *   proportional to the allocated pages with cachestat, to RAM with the
+ *   mincore fallback. For the exit report and tests; counted in
+ *   fp.full_scans.
+ * mem_footprint_counted(): the kept count as it is, O(1).
+ *
+ * Without cachestat (before Linux 6.5, or refused) mincore on the shared
+ * backing's mapping is used; a private backing kept apart (a guest_memfd
+ * that cannot be mapped) is then left out, and mem_footprint_method()
+ * says so.
  */
+#define MEM_FP_BUDGET_NS 250000 /* time of one sample: this, then 2 chunks */
+#define MEM_FP_MAX_CHUNKS 256	/* and at most this many chunks (+1) */
+uint64_t mem_sample_footprint(struct guest_mem *m);
 uint64_t mem_footprint(struct guest_mem *m);
+uint64_t mem_footprint_counted(struct guest_mem *m);
 
-/* How mem_footprint() measured, for --stats ("mincore", ...). */
+/* How the footprint is measured, for --stats ("cachestat", ...). */
 const char *mem_footprint_method(const struct guest_mem *m);
 
+/* For mem/ itself: the accounting's part of slots and changes. */
+int mem_fp_add_slot(struct guest_mem *m, struct mem_slot *s)
+	__attribute__((warn_unused_result));
+void mem_fp_free_slot(struct mem_slot *s);
+/* cvmm allocated or freed pages in [off, off+len) of s (m->lock held
+ * for writing, or before launch). */
+void mem_fp_changed(struct guest_mem *m, struct mem_slot *s, uint64_t off,
+		    uint64_t len);
+
 /*
- * mem_footprint(), also raising stats.footprint_peak. Called by the
- * footprint register of the conversion device, before conversions (at most
- * every 10 ms, when track_footprint is set) and at exit.
+ * For mem/ itself: the host view (mem/view.c). map/unmap a slot's view;
+ * close/open [off, off+len) as its pages go private/shared; room: 0 or
+ * -ENOSPC when converting pages [a, b) would need one mapping too many.
  */
-uint64_t mem_sample_footprint(struct guest_mem *m);
+int mem_view_map(struct guest_mem *m, struct mem_slot *s, bool shared)
+	__attribute__((warn_unused_result));
+void mem_view_unmap(struct mem_slot *s);
+int mem_view_close(struct mem_slot *s, uint64_t off, uint64_t len)
+	__attribute__((warn_unused_result));
+int mem_view_open(struct mem_slot *s, uint64_t off, uint64_t len)
+	__attribute__((warn_unused_result));
+int mem_view_room(struct guest_mem *m, struct mem_slot *s, uint64_t a,
+		  uint64_t b, enum mem_state to)
+	__attribute__((warn_unused_result));
+const char *mem_view_mode_name(enum mem_view_mode v);
 
 /* Total bytes of guest RAM in all slots. */
 uint64_t mem_ram_size(const struct guest_mem *m);

@@ -172,6 +172,8 @@ extern unsigned int checks_passed, checks_failed;
 /* Fill [a, a+len) with a pattern derived from seed; check it is there. */
 void pattern_fill(uint64_t a, uint64_t len, uint32_t seed);
 bool pattern_holds(uint64_t a, uint64_t len, uint32_t seed);
+/* First 2 MiB-aligned address past everything the kernel uses. */
+uint64_t scratch_base(void);
 /* Was cvmm started with --testdev? */
 bool have_testdev(void);
 /* The host's FNV-1a of [a, a+len) through the test device, or ~0. */
@@ -196,6 +198,7 @@ void t_convert(const char *arg);
 void t_convert_bad(const char *arg);
 void t_guard(const char *arg);
 void t_churn(const char *arg);
+void t_scatter(const char *arg);
 void t_virtio_blk(const char *arg);
 void t_virtio_rng(const char *arg);
 void t_virtio_console(const char *arg);

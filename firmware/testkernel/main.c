@@ -279,6 +279,7 @@ static const struct test tests[] = {
 	{ "convert-bad", t_convert_bad },
 	{ "guard", t_guard },
 	{ "churn", t_churn },
+	{ "scatter", t_scatter },
 	{ "virtio-blk", t_virtio_blk },
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-console", t_virtio_console },

@@ -19,8 +19,7 @@
 #define PRESERVE PV_CONV_MODE_PRESERVE
 #define SIZE_2M 1u /* page-size hint */
 
-/* First 2 MiB-aligned address past everything the kernel uses. */
-static uint64_t scratch_base(void)
+uint64_t scratch_base(void)
 {
 	uint64_t a = ((uint64_t)__kernel_end + 2 * MiB_ - 1) & ~(2 * MiB_ - 1);
 

@@ -8,6 +8,12 @@
 /* Conversions and the checked accessor, on a guest_memfd if KVM allows. */
 void bench_convert(void);
 
+/* Every other page of a 1 GiB slot shared: runs, mappings, rate. */
+void bench_scatter(void);
+
+/* Footprint accounting on 256 GiB against mincore over all of it. */
+void bench_footprint(void);
+
 /* virtio-blk requests against plain pread/pwrite of the same file. */
 void bench_blk(void);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../../lib/log.h"
@@ -14,10 +15,34 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(void)
+/* `bench [convert|scatter|footprint|blk]...`: the named ones, or all. */
+int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		void (*run)(void);
+	} all[] = {
+		{ "convert", bench_convert },
+		{ "scatter", bench_scatter },
+		{ "footprint", bench_footprint },
+		{ "blk", bench_blk },
+	};
+	int ran = 0;
+
 	log_level = getenv("CVMM_BENCH_DEBUG") ? LOG_DEBUG : LOG_WARN;
-	bench_convert();
-	bench_blk();
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		bool named = argc == 1;
+
+		for (int a = 1; a < argc; a++)
+			named |= strcmp(argv[a], all[i].name) == 0;
+		if (named) {
+			all[i].run();
+			ran++;
+		}
+	}
+	if (!ran) {
+		fprintf(stderr, "bench: unknown benchmark (convert, scatter, footprint, blk)\n");
+		return 1;
+	}
 	return 0;
 }

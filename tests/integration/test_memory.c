@@ -112,6 +112,24 @@ START_TEST(initial_state_shared)
 }
 END_TEST
 
+/*
+ * More scattered shared runs than mprotect per run could map (32,752):
+ * the host view must not cost a mapping per run.
+ */
+START_TEST(scattered_sharing)
+{
+	struct run r;
+
+	run_test(&r, "scatter:40000", "--memory", "512M", "--testdev",
+		 "--stats", NULL);
+	expect_status(&r, 0);
+	expect_has(r.out, "PASS 40000 of 40000 scattered single-page runs shared");
+	expect_has(r.out, "PASS and is refused the private page next to it");
+	ck_assert_uint_ge(stat_value(&r, "convert.to_shared.zero"), 40000);
+	run_free(&r);
+}
+END_TEST
+
 Suite *memory_suite(void)
 {
 	Suite *s = suite_create("memory");
@@ -124,6 +142,7 @@ Suite *memory_suite(void)
 	tcase_add_test(tc, churn_footprint_bounded);
 	tcase_add_test(tc, initial_state_shared);
 	tcase_add_test(tc, memfault_without_attributes);
+	tcase_add_test(tc, scattered_sharing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,5 +21,6 @@ Suite *platform_suite(void);
 Suite *files_suite(void);
 Suite *outbuf_suite(void);
 Suite *seccomp_suite(void);
+Suite *mem_scale_suite(void);
 
 #endif

@@ -323,7 +323,7 @@ START_TEST(dual_footprint_counts_private_pages)
 		ck_assert_int_eq(pwrite(fd_a, page, sizeof(page),
 					(off_t)(i * PAGE_SIZE)), PAGE_SIZE);
 	mem_footprint(&m);
-	if (strcmp(mem_footprint_method(&m), "mincore+cachestat")) {
+	if (strcmp(mem_footprint_method(&m), "cachestat")) {
 		/* A host kernel without cachestat (before 6.5): nothing to test. */
 		ck_assert_str_eq(mem_footprint_method(&m),
 				 "mincore,private-unmeasured");
@@ -423,6 +423,7 @@ START_TEST(desync_needs_attributes)
 	ck_assert_int_eq(state, MEM_SHARED);
 	ck_assert_int_eq(mem_test_desync(&m, gpa(0x800000), PAGE_SIZE),
 			 -EOPNOTSUPP);
+	m.fp.no_cachestat = true; /* as on a kernel without cachestat */
 	ck_assert_str_eq(mem_footprint_method(&m), "mincore");
 	close(fd);
 }
