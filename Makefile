@@ -31,10 +31,11 @@ CPPFLAGS += -D_GNU_SOURCE -DCVMM_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS)
 
 # libfdt ships no .pc file on Debian 12; the others do.
-LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih) -lfdt -lpthread
-# The rig's initramfs carries a static cvmm (Debian ships the .a files).
-STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih) -lfdt \
+LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih liburing) -lfdt \
 	-lpthread
+# The rig's initramfs carries a static cvmm (Debian ships the .a files).
+STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih \
+	liburing) -lfdt -lpthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 

@@ -64,6 +64,16 @@ int parse_size(const char *s, uint64_t *out) MUST_CHECK;
 int parse_uint(const char *s, unsigned int min, unsigned int max,
 	       unsigned int *out) MUST_CHECK;
 
+/* Tell the CPU this is a spin-wait loop (saves power, yields to a sibling). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	asm volatile("yield");
+#endif
+}
+
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);
 

@@ -8,6 +8,7 @@ packages=(
 	libelf-dev zlib1g-dev    # kernel loading (libelf, gzip)
 	libfdt-dev               # device trees for the guest
 	libinih-dev              # config files
+	liburing-dev             # virtio-blk I/O (io_uring; has liburing.a)
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
 )
