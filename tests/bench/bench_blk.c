@@ -4,7 +4,11 @@
  * guest memory (rings and buffers in the DMA pool), the device runs on its
  * own thread as in a VM, kicks go through its eventfd and completions come
  * back through its interrupt eventfd. The baseline is plain pread/pwrite
- * of the same file, same sizes and offsets, in the same run.
+ * of the same file, same sizes and offsets, in the same run. CPU per
+ * request (all threads, io_uring's workers included) is compared with the
+ * same device with busy-polling off, also in the same run.
+ *
+ * CVMM_BENCH_BLK=op:KiB:depth (e.g. write:4:32) runs one case only.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../devices/virtio/blk.h"
@@ -215,33 +220,101 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return v[n / 2];
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /*
- * Device and plain runs alternate ROUNDS times, so both see the same
- * machine weather; the medians are compared.
+ * Device, plain and no-poll device runs alternate ROUNDS times, so all
+ * see the same machine weather; the medians are compared. The no-poll
+ * device is the same device with busy-polling off (poll_max_ns 0).
  */
 #define ROUNDS 5
 
-static void run_case(struct bench *b, bool write, uint32_t bs,
-		     unsigned int qd)
+struct result {
+	double mbs, plain_mbs, cpu_us, nopoll_cpu_us, nopoll_mbs;
+	double wakeups, polls; /* per request */
+};
+
+static void set_poll(struct bench *b, uint32_t max)
+{
+	__atomic_store_n(&b->blk.dev.poll_max_ns, max, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->blk.dev.poll_ns, 0, __ATOMIC_RELAXED);
+}
+
+/* One device run: MB/s, and CPU microseconds per request (all threads). */
+static double device_round(struct bench *b, bool write, uint32_t bs,
+			   unsigned int qd, unsigned int n, double *cpu_us)
+{
+	double c0 = cpu_now(), secs = run_device(b, write, bs, qd, n);
+
+	*cpu_us = (cpu_now() - c0) * 1e6 / n;
+	return n * (double)bs / secs / 1e6;
+}
+
+static struct result run_case(struct bench *b, bool write, uint32_t bs,
+			      unsigned int qd, int rounds)
 {
 	unsigned int n = (unsigned int)(256 * MiB / bs);
-	double dev[ROUNDS], plain[ROUNDS], d, p;
+	double dev[ROUNDS], plain[ROUNDS], cpu[ROUNDS], np[ROUNDS], npcpu[ROUNDS];
+	struct virtio_stats s0 = b->blk.dev.stats, s1;
+	struct result r;
 	int fd = open(b->path, O_RDWR);
 
 	if (n > 30000)
 		n = 30000;
-	for (int r = 0; r < ROUNDS; r++) {
-		plain[r] = n * (double)bs / run_plain(fd, write, bs, qd, n);
-		dev[r] = n * (double)bs / run_device(b, write, bs, qd, n);
+	for (int i = 0; i < rounds; i++) {
+		plain[i] = n * (double)bs / run_plain(fd, write, bs, qd, n) / 1e6;
+		set_poll(b, 0);
+		np[i] = device_round(b, write, bs, qd, n, &npcpu[i]);
+		set_poll(b, VIRTIO_POLL_MAX_NS);
+		s0 = b->blk.dev.stats;
+		dev[i] = device_round(b, write, bs, qd, n, &cpu[i]);
 	}
 	close(fd);
-	qsort(dev, ROUNDS, sizeof(double), cmp_double);
-	qsort(plain, ROUNDS, sizeof(double), cmp_double);
-	d = dev[ROUNDS / 2];
-	p = plain[ROUNDS / 2];
-	printf("%-6s %5uK %4u %12.0f %10.1f %12.1f %6.2fx\n",
-	       write ? "write" : "read", bs / 1024, qd, d / bs, d / 1e6, p / 1e6,
-	       d / p);
+	s1 = b->blk.dev.stats; /* of the last adaptive run */
+	r.wakeups = (double)(s1.wakeups - s0.wakeups) / n;
+	r.polls = (double)(s1.polls - s0.polls) / n;
+	r.mbs = median(dev, rounds);
+	r.plain_mbs = median(plain, rounds);
+	r.cpu_us = median(cpu, rounds);
+	r.nopoll_mbs = median(np, rounds);
+	r.nopoll_cpu_us = median(npcpu, rounds);
+	return r;
+}
+
+static void print_case(bool write, uint32_t bs, unsigned int qd,
+		       const struct result *r)
+{
+	printf("%-6s %4uK %3u %10.0f %9.1f %9.1f %6.2fx %8.2f %8.2f %6.2fx "
+	       "%6.2f %6.3f\n",
+	       write ? "write" : "read", bs / 1024, qd, r->mbs * 1e6 / bs,
+	       r->mbs, r->plain_mbs, r->mbs / r->plain_mbs, r->cpu_us,
+	       r->nopoll_cpu_us, r->cpu_us / r->nopoll_cpu_us, r->wakeups,
+	       r->polls);
+}
+
+/* CVMM_BENCH_BLK="read:4:32" runs that case only (quick checks). */
+static bool selected(const char *only, bool write, uint32_t bs,
+		     unsigned int qd)
+{
+	char op[8];
+	unsigned int k, q;
+
+	if (!only || sscanf(only, "%7[a-z]:%u:%u", op, &k, &q) != 3)
+		return true;
+	return !strcmp(op, write ? "write" : "read") && k * 1024 == bs &&
+	       q == qd;
 }
 
 void bench_blk(void)
@@ -249,6 +322,7 @@ void bench_blk(void)
 	static struct bench b;
 	static const uint32_t sizes[] = { 4096, 65536 };
 	static const unsigned int depths[] = { 1, MAX_QD };
+	const char *only = getenv("CVMM_BENCH_BLK");
 
 	printf("\n== virtio-blk benchmark: %llu MiB file, device thread vs "
 	       "plain pread/pwrite (medians of %d alternating runs)\n",
@@ -257,14 +331,27 @@ void bench_blk(void)
 		fprintf(stderr, "bench: virtio-blk setup failed\n");
 		return;
 	}
-	printf("%-6s %6s %4s %12s %10s %12s %7s\n", "op", "bs", "qd", "requests/s",
-	       "MB/s", "plain MB/s", "ratio");
+	printf("I/O through %s\n", virtio_blk_uring(&b.blk)
+					   ? "io_uring"
+					   : "preadv/pwritev (no io_uring)");
+	printf("%-6s %5s %3s %10s %9s %9s %7s %8s %8s %7s %6s %6s\n", "op", "bs",
+	       "qd", "req/s", "MB/s", "plain", "ratio", "cpu us", "no-poll",
+	       "ratio", "wake", "polls");
 	for (int w = 0; w < 2; w++)
 		for (int s = 0; s < 2; s++)
-			for (int q = 0; q < 2; q++)
-				run_case(&b, w, sizes[s], depths[q]);
-	printf("(ratio = device throughput / plain throughput; goal at 64K, "
-	       "qd 32: >= 0.8)\n");
+			for (int q = 0; q < 2; q++) {
+				struct result r;
+
+				if (!selected(only, w, sizes[s], depths[q]))
+					continue;
+				r = run_case(&b, w, sizes[s], depths[q], ROUNDS);
+				print_case(w, sizes[s], depths[q], &r);
+			}
+	printf("(ratio = device MB/s / plain pread/pwrite MB/s; goals at qd 32: "
+	       "64K >= 0.9, 4K >= 0.8.\n cpu us = CPU per request, all threads, "
+	       "adaptive polling; no-poll = the same device with polling off;\n"
+	       " goal at qd 1: ratio <= 1. wake, polls = loop wake-ups and "
+	       "busy-polls per request)\n");
 	virtio_dev_destroy(&b.blk.dev);
 	virtio_blk_close(&b.blk);
 	mem_destroy(&b.m);
