@@ -310,27 +310,27 @@ static void run(struct virtio_dev *d)
 }
 
 /* Run process() for the queues in mask (lock taken here). */
-static void take(struct virtio_dev *d, uint32_t mask)
+static void take(struct virtio_dev *d, uint32_t mask, bool kicked)
 {
 	pthread_mutex_lock(&d->lock);
 	for (unsigned int q = 0; q < d->ops->num_queues; q++)
 		if (mask & (1u << q)) {
-			d->stats.kicks++;
+			d->stats.kicks += kicked;
 			if (virtio_queue_live(d, q))
 				d->ops->process(d, q);
 		}
 	pthread_mutex_unlock(&d->lock);
 }
 
-static void serve(struct virtio_dev *d, uint32_t mask)
+static void serve(struct virtio_dev *d, uint32_t mask, bool kicked)
 {
-	take(d, mask);
+	take(d, mask, kicked);
 	run(d);
 }
 
 void virtio_serve(struct virtio_dev *d, unsigned int q)
 {
-	take(d, 1u << q);
+	take(d, 1u << q, true);
 	submit(d);
 }
 
@@ -469,7 +469,7 @@ static void busy_poll(struct virtio_dev *d)
 	set_polling(d, false);
 	d->stats.poll_hits += hit;
 	poll_result(d, hit);
-	serve(d, (1u << d->ops->num_queues) - 1); /* re-arms empty queues */
+	serve(d, (1u << d->ops->num_queues) - 1, false); /* re-arms */
 }
 
 /*
@@ -509,7 +509,7 @@ static void wait_events(struct virtio_dev *d)
 		uint32_t mask = d->kicked;
 
 		d->kicked = 0;
-		serve(d, mask);
+		serve(d, mask, true);
 	}
 }
 
