@@ -504,13 +504,20 @@ static bool ring_ready(void *arg)
 	return io_uring_cq_ready(&b->io->ring) > 0;
 }
 
-/* The eventfd is signalled only while the loop sleeps: awake, it reaps. */
+/*
+ * The eventfd is signalled only while the loop sleeps: awake, it reaps
+ * (a completion posted inline by a submit would otherwise wake the next
+ * sleep for nothing). The flag must be visible before the loop looks at
+ * the ring once more and sleeps.
+ */
 static void ring_sleep(void *arg, bool asleep)
 {
 	struct virtio_blk *b = arg;
 
-	if (b->io->eventfd_toggle)
-		io_uring_cq_eventfd_toggle(&b->io->ring, asleep);
+	if (!b->io->eventfd_toggle)
+		return;
+	io_uring_cq_eventfd_toggle(&b->io->ring, asleep);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static int uring_init(struct virtio_blk *b)
