@@ -480,6 +480,41 @@ START_TEST(blk_several_in_flight)
 END_TEST
 
 /*
+ * Sequential writes taken together go out as one (merged) write: alone
+ * (written by the device thread) and beside a read in flight (through
+ * io_uring). Each lands where it should.
+ */
+START_TEST(blk_merged_writes_land_in_place)
+{
+	uint8_t *ram = m.slot[0].kvm_map, buf[4096];
+	unsigned int order[8];
+	int fd = open(disk_path, O_RDONLY);
+
+	big_queue();
+	for (unsigned int round = 0; round < 2; round++) {
+		unsigned int first = round; /* round 1: request 0 is a read */
+
+		if (round)
+			post(0, VIRTIO_BLK_T_IN, 512, true);
+		for (unsigned int i = first; i < first + 6; i++) {
+			memset(ram + SLOT(i) + 0x1000, 0x40 + 8 * round + i, 4096);
+			post(i, VIRTIO_BLK_T_OUT, 800 + 8 * i, false);
+		}
+		virtio_kick(&blk.dev, 0);
+		ck_assert_uint_eq(used_order(order, 8), first + 6);
+		for (unsigned int i = first; i < first + 6; i++) {
+			ck_assert_uint_eq(status_of(i), VIRTIO_BLK_S_OK);
+			ck_assert_int_eq(pread(fd, buf, 4096, (off_t)(800 + 8 * i) * 512),
+					 4096);
+			ck_assert_uint_eq(buf[0], 0x40 + 8 * round + i);
+			ck_assert_uint_eq(buf[4095], 0x40 + 8 * round + i);
+		}
+	}
+	close(fd);
+}
+END_TEST
+
+/*
  * Completions come back in their own order: a get-id taken last is
  * answered first (no disk I/O), and a flush only after the writes taken
  * before it.
@@ -637,6 +672,7 @@ static void add_blk_tests(TCase *t)
 	tcase_add_test(t, blk_bad_chain_then_good);
 	tcase_add_test(t, blk_bad_chain_interrupts);
 	tcase_add_test(t, blk_several_in_flight);
+	tcase_add_test(t, blk_merged_writes_land_in_place);
 	tcase_add_test(t, blk_completion_order_and_flush);
 	tcase_add_test(t, blk_conversion_waits_for_held_buffer);
 	tcase_add_test(t, blk_thread_serves_in_flight);
