@@ -473,11 +473,13 @@ static void busy_poll(struct virtio_dev *d)
 }
 
 /*
- * With requests in flight the loop also wakes every SAFETY_MS: a
- * completion ring's eventfd may be muted while the loop is awake, and
- * whether the kernel sees it unmuted before it posts a completion that the
- * loop just missed is not documented; a lost wake-up then costs a few
- * milliseconds, never a hung request. An idle device sleeps for good.
+ * With requests in flight the loop also wakes every SAFETY_MS and lets
+ * each pollable source look again: a completion ring's eventfd may be
+ * muted while the loop is awake, and whether the kernel sees it unmuted
+ * before it posts a completion that the loop just missed is not
+ * documented; and a submit that failed (EINTR, ENOMEM) is tried again. A
+ * lost wake-up costs a few milliseconds, never a hung request. An idle
+ * device sleeps for good.
  */
 #define SAFETY_MS 10
 
@@ -512,8 +514,12 @@ static void wait_events(struct virtio_dev *d)
 		}
 		return;
 	}
-	if (n == 0)
-		return; /* the safety timeout: the next look finds what came */
+	if (n == 0) { /* the safety timeout: let every source look again */
+		for (unsigned int i = 0; i < d->nsrc; i++)
+			if (d->src[i].ready)
+				d->src[i].handle(d, d->src[i].arg, false);
+		return;
+	}
 	d->stats.wakeups++;
 	poll_grow(d, now_ns() - t0);
 	for (int i = 0; i < n; i++) {
