@@ -123,8 +123,10 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 	for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		d->kick_efd[q] = -1;
 	d->irq_efd = d->extra_efd = d->stop_efd = d->epoll_fd = -1;
-	if (ops->num_queues > VIRTIO_MAX_QUEUES)
+	if (ops->num_queues > VIRTIO_MAX_QUEUES) {
+		d->ops = NULL;
 		return -EINVAL;
+	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->idle, NULL);
 	err = init_fds(d);
