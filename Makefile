@@ -73,11 +73,11 @@ PKG_CONFIG := $(if $(SYSROOT_READY),PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
 endif
 
 # libfdt ships no .pc file on Debian 12; the others do.
-LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih libseccomp) -lfdt \
+LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih libseccomp liburing) -lfdt \
 	-lpthread
 # The rig's initramfs carries a static cvmm (Debian ships the .a files).
 STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih \
-	libseccomp) -lfdt -lpthread
+	libseccomp liburing) -lfdt -lpthread
 ifeq ($(ARCH_DIR),x86)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)

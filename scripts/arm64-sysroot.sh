@@ -26,6 +26,7 @@ packages=(
   zlib1g-dev zlib1g
   libinih-dev libinih1
   libseccomp-dev libseccomp2
+  liburing-dev liburing2
   busybox-static
 )
 # Host tools: the cross compiler and its C library (amd64 packages, Multi-Arch safe).

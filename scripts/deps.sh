@@ -9,6 +9,7 @@ packages=(
 	libfdt-dev               # device trees for the guest
 	libinih-dev              # config files
 	libseccomp-dev           # the syscall filter of a running VM
+	liburing-dev             # virtio-blk I/O (io_uring; has liburing.a)
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
 	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "blk.h"
+#include "blk_io.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -108,32 +109,6 @@ void virtio_blk_close(struct virtio_blk *b)
 	b->fd = -1;
 }
 
-/* Transfer all of iov at file offset off; false on error or short I/O. */
-static bool full_io(int fd, struct iovec *iov, int n, uint64_t off,
-		    bool write)
-{
-	while (n > 0) {
-		ssize_t r = write ? pwritev(fd, iov, n, (off_t)off)
-				  : preadv(fd, iov, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		off += (uint64_t)r;
-		while (n > 0 && (size_t)r >= iov->iov_len) {
-			r -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= (size_t)r;
-		}
-	}
-	return true;
-}
-
 /* Is [sector, +len bytes) inside the disk? */
 static bool in_disk(const struct virtio_blk *b, uint64_t sector, uint64_t len)
 {
@@ -142,41 +117,42 @@ static bool in_disk(const struct virtio_blk *b, uint64_t sector, uint64_t len)
 }
 
 /* IN reads into the writable part (all but its last byte), OUT writes. */
-static uint8_t rw(struct virtio_blk *b, const struct vq_chain *c,
-		  uint64_t sector, bool out, uint32_t *written)
+static uint8_t take_rw(struct virtio_blk *b, struct blk_req *r,
+		       uint64_t sector, bool out)
 {
-	struct mem_domain *d = &b->dev.dom;
+	const struct vq_chain *c = &r->chain;
 	uint64_t len = out ? c->read_len - HDR_SIZE : c->write_len - 1;
-	int n;
-	bool ok;
 
 	if (out && b->readonly)
 		return VIRTIO_BLK_S_IOERR;
 	if (!in_disk(b, sector, len))
 		return VIRTIO_BLK_S_IOERR;
-	n = vq_hold(d, c, !out, out ? HDR_SIZE : 0, len, b->iov, b->holds,
-		    VQ_MAX_BUFS);
-	if (n < 0)
+	r->niov = vq_hold(&b->dev.dom, c, !out, out ? HDR_SIZE : 0, len, r->iov,
+			  r->holds, VQ_MAX_BUFS);
+	if (r->niov < 0) {
+		r->niov = 0;
 		return VIRTIO_BLK_S_IOERR;
-	ok = full_io(b->fd, b->iov, n, sector * SECTOR, out);
-	vq_release(d, b->holds, n);
-	if (!out && ok)
-		*written = (uint32_t)len;
-	return ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	}
+	r->op = out ? BLK_OP_WRITE : BLK_OP_READ;
+	r->off = sector * SECTOR;
+	r->len = len;
+	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t discard(struct virtio_blk *b, const struct vq_chain *c)
+/* Every segment is checked before any is punched. */
+static uint8_t take_discard(struct virtio_blk *b, struct blk_req *r)
 {
-	uint64_t nseg = (c->read_len - HDR_SIZE) / sizeof(struct discard_seg);
+	uint64_t nseg = (r->chain.read_len - HDR_SIZE) / sizeof(struct discard_seg);
 	struct discard_seg s;
 
 	if (b->readonly)
 		return VIRTIO_BLK_S_IOERR;
 	if (nseg == 0 || nseg > BLK_MAX_DISCARD_SEG ||
-	    (c->read_len - HDR_SIZE) % sizeof(s))
+	    (r->chain.read_len - HDR_SIZE) % sizeof(s))
 		return VIRTIO_BLK_S_UNSUPP;
+	r->nseg = 0;
 	for (uint64_t i = 0; i < nseg; i++) {
-		if (vq_chain_copy(&b->dev.dom, c, false,
+		if (vq_chain_copy(&b->dev.dom, &r->chain, false,
 				  HDR_SIZE + i * sizeof(s), &s, sizeof(s)))
 			return VIRTIO_BLK_S_IOERR;
 		s.sector = le64toh(s.sector);
@@ -186,63 +162,98 @@ static uint8_t discard(struct virtio_blk *b, const struct vq_chain *c)
 		if (s.num_sectors > BLK_MAX_DISCARD_SECTORS ||
 		    !in_disk(b, s.sector, (uint64_t)s.num_sectors * SECTOR))
 			return VIRTIO_BLK_S_IOERR;
-		if (s.num_sectors &&
-		    fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			      (off_t)(s.sector * SECTOR),
-			      (off_t)s.num_sectors * SECTOR))
-			return VIRTIO_BLK_S_IOERR;
+		if (s.num_sectors)
+			r->seg[r->nseg++] = (struct blk_range){
+				s.sector * SECTOR, (uint64_t)s.num_sectors * SECTOR };
 	}
+	r->op = BLK_OP_DISCARD;
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t get_id(struct virtio_blk *b, const struct vq_chain *c,
-		      uint32_t *written)
+static uint8_t get_id(struct virtio_blk *b, struct blk_req *r)
 {
-	uint64_t n = c->write_len - 1;
+	uint64_t n = r->chain.write_len - 1;
 
 	if (n > VIRTIO_BLK_ID_BYTES)
 		n = VIRTIO_BLK_ID_BYTES;
-	if (vq_chain_copy(&b->dev.dom, c, true, 0, b->id, n))
+	if (vq_chain_copy(&b->dev.dom, &r->chain, true, 0, b->id, n))
 		return VIRTIO_BLK_S_IOERR;
-	*written = (uint32_t)n;
+	r->written = (uint32_t)n;
 	return VIRTIO_BLK_S_OK;
 }
 
-uint32_t virtio_blk_request(struct virtio_blk *b, const struct vq_chain *c)
+/*
+ * Parse and check r's chain; memory-only work, done under the lock. True
+ * if r has I/O to start; else r->status is its answer.
+ */
+static bool take(struct virtio_blk *b, struct blk_req *r)
 {
-	struct mem_domain *d = &b->dev.dom;
-	uint32_t written = 0;
+	const struct vq_chain *c = &r->chain;
 	struct blk_hdr h;
-	uint8_t status;
 
+	r->op = BLK_OP_NONE;
+	r->niov = 0;
+	r->written = 0;
+	r->status = BLK_S_NONE;
 	/* Without a header and a status byte nothing can be answered. */
 	if (c->read_len < HDR_SIZE || c->write_len < 1 ||
-	    vq_chain_copy(d, c, false, 0, &h, sizeof(h)))
-		return 0;
+	    vq_chain_copy(&b->dev.dom, c, false, 0, &h, sizeof(h)))
+		return false;
 	switch (le32toh(h.type)) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		status = rw(b, c, le64toh(h.sector),
-			    le32toh(h.type) == VIRTIO_BLK_T_OUT, &written);
+		r->status = take_rw(b, r, le64toh(h.sector),
+				    le32toh(h.type) == VIRTIO_BLK_T_OUT);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		status = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		r->op = BLK_OP_FLUSH;
+		r->status = VIRTIO_BLK_S_OK;
 		break;
-	case VIRTIO_BLK_T_GET_ID: status = get_id(b, c, &written); break;
-	case VIRTIO_BLK_T_DISCARD: status = discard(b, c); break;
-	default: status = VIRTIO_BLK_S_UNSUPP; break;
+	case VIRTIO_BLK_T_GET_ID: r->status = get_id(b, r); break;
+	case VIRTIO_BLK_T_DISCARD: r->status = take_discard(b, r); break;
+	default: r->status = VIRTIO_BLK_S_UNSUPP; break;
 	}
-	if (vq_chain_copy(d, c, true, c->write_len - 1, &status, 1))
-		return 0;
-	return written + 1;
+	return r->status == VIRTIO_BLK_S_OK && r->op != BLK_OP_NONE;
 }
 
+void blk_finish(struct virtio_blk *b, struct blk_req *r)
+{
+	struct mem_domain *d = &b->dev.dom;
+	uint32_t len = 0;
+
+	if (r->niov > 0)
+		vq_release(d, r->holds, r->niov);
+	r->niov = 0;
+	if (r->op == BLK_OP_READ && r->status == VIRTIO_BLK_S_OK)
+		r->written = (uint32_t)r->len;
+	if (r->status != BLK_S_NONE &&
+	    !vq_chain_copy(d, &r->chain, true, r->chain.write_len - 1,
+			   &r->status, 1))
+		len = r->written + 1;
+	virtio_push(&b->dev, r->q, r->chain.head, len);
+	virtio_end_async(&b->dev);
+	blk_io_put(b, r);
+}
+
+/* Take every available request there is room for; start their I/O. */
 static void blk_process(struct virtio_dev *d, unsigned int q)
 {
 	struct virtio_blk *b = d->priv;
+	struct blk_req *r;
 
-	while (virtio_next(d, q, &b->chain))
-		virtio_complete(d, q, &b->chain, virtio_blk_request(b, &b->chain));
+	while ((r = blk_io_get(b))) {
+		if (!virtio_next(d, q, &r->chain)) {
+			blk_io_put(b, r);
+			break;
+		}
+		r->q = q;
+		virtio_begin_async(d);
+		if (take(b, r))
+			blk_io_start(b, r);
+		else
+			blk_finish(b, r);
+	}
+	virtio_notify(d, q);
 }
 
 static void blk_config_read(struct virtio_dev *d, uint32_t off, uint8_t *data,
@@ -261,4 +272,8 @@ const struct virtio_dev_ops virtio_blk_ops = {
 	.config_size = VIRTIO_BLK_CFG_SIZE,
 	.config_read = blk_config_read,
 	.process = blk_process,
+	.init = blk_io_init,
+	.fini = blk_io_fini,
+	.submit = blk_io_submit,
+	.complete = blk_io_complete,
 };

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtio-blk on a raw image file: read, write, flush (fdatasync), get-id,
- * discard (punches holes), optionally read-only. Requests run on the
- * device's own thread; data moves with preadv/pwritev straight to and from
- * the guest's buffers, which stay held (so they cannot turn private) for
- * the duration of the request.
+ * discard (punches holes), optionally read-only.
+ *
+ * The device thread takes requests under the device lock (parse, check,
+ * hold the guest's buffers: mem_hold, so they cannot turn private) and
+ * hands their I/O to io_uring, up to BLK_MAX_INFLIGHT at once, with the
+ * lock dropped. Data moves straight to and from the guest's buffers, which
+ * stay held until the completion arrives in the device's event loop. A
+ * flush starts only once every write taken before it has completed. Where
+ * io_uring is unavailable (disabled by sysctl or seccomp) the same
+ * requests run with preadv/pwritev on the device thread, lock not held.
  */
 #ifndef CVMM_VIRTIO_BLK_H
 #define CVMM_VIRTIO_BLK_H
@@ -16,18 +22,19 @@
 
 #define BLK_MAX_DISCARD_SECTORS (1u << 22) /* 2 GiB per segment */
 #define BLK_MAX_DISCARD_SEG 16
+#define BLK_MAX_INFLIGHT 128
+
+struct blk_io; /* requests in flight and their I/O (blk_io.c) */
 
 struct virtio_blk {
 	struct virtio_dev dev;
 	int fd;
 	bool readonly;
+	bool no_uring; /* synchronous I/O even with io_uring (tests) */
 	uint64_t capacity; /* 512-byte sectors */
 	char id[VIRTIO_BLK_ID_BYTES];
 	uint8_t config[VIRTIO_BLK_CFG_SIZE];
-	/* Scratch for one request (the thread runs one at a time). */
-	struct vq_chain chain;
-	struct iovec iov[VQ_MAX_BUFS];
-	struct mem_hold holds[VQ_MAX_BUFS];
+	struct blk_io *io; /* set up by virtio_dev_init, freed by destroy */
 };
 
 /*
@@ -40,8 +47,8 @@ int virtio_blk_open(struct virtio_blk *b, const char *path, bool readonly,
 		    char *err, size_t errlen) __attribute__((warn_unused_result));
 void virtio_blk_close(struct virtio_blk *b);
 
-/* Handle one request chain; returns the bytes written into the guest. */
-uint32_t virtio_blk_request(struct virtio_blk *b, const struct vq_chain *c);
+/* Does the device move its data through io_uring (else synchronously)? */
+bool virtio_blk_uring(const struct virtio_blk *b);
 
 extern const struct virtio_dev_ops virtio_blk_ops;
 

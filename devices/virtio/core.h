@@ -7,7 +7,17 @@
  *
  * Threads: vCPUs touch the register file (mmio.c); the device's own thread
  * runs process() when a queue is kicked. Both hold dev->lock, so a device
- * never sees its queues change under it.
+ * never sees its queues change under it. dev->lock is never held across
+ * I/O that can block (disk, network): process() only takes requests and
+ * queues their I/O; submit() starts it with the lock dropped, and the
+ * completions come back as events of the device's loop.
+ *
+ * The loop waits on any number of event sources (an epoll set): a kick
+ * eventfd per queue, the stop and extra eventfds, and whatever a device
+ * adds (an io_uring's eventfd, a tap, a socket). Only the serving thread
+ * (the device thread, or the caller of virtio_kick() when the thread is
+ * not running) runs process(), submit() and complete(), so a device's I/O
+ * state needs no lock of its own.
  */
 #ifndef CVMM_VIRTIO_CORE_H
 #define CVMM_VIRTIO_CORE_H
@@ -20,7 +30,11 @@
 #include "../bus.h"
 #include "virtqueue.h"
 
-#define VIRTIO_MAX_QUEUES 2
+#define VIRTIO_MAX_QUEUES 8
+#define VIRTIO_MAX_SOURCES (VIRTIO_MAX_QUEUES + 8)
+
+/* Default cap of the adaptive busy-poll window; see core.c. */
+#define VIRTIO_POLL_MAX_NS 5000
 
 struct virtio_dev;
 
@@ -38,6 +52,33 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/* Extra work the thread wakes for (console input). Optional. */
 	void (*extra)(struct virtio_dev *d);
+	/*
+	 * Devices whose requests outlive process() (virtio_begin_async):
+	 * init (end of virtio_dev_init: add event sources; 0 or -errno),
+	 * fini (virtio_dev_destroy, nothing in flight), submit (lock not held:
+	 * start the I/O process() queued), complete (lock not held: finish
+	 * what has completed; if wait, block until at least one has).
+	 */
+	int (*init)(struct virtio_dev *d);
+	void (*fini)(struct virtio_dev *d);
+	void (*submit)(struct virtio_dev *d);
+	void (*complete)(struct virtio_dev *d, bool wait);
+};
+
+/*
+ * An fd the device's loop waits on. handle() runs on the serving thread,
+ * lock not held: woken says the fd was readable (else ready() said there
+ * was work). Optional: ready(), work visible without a system call (a
+ * completion ring), seen by busy-polls and before sleeping; sleep(), told
+ * before (true) and after (false) the loop sleeps, so a source can have
+ * its fd signalled only while the loop sleeps.
+ */
+struct virtio_source {
+	int fd;
+	void (*handle)(struct virtio_dev *d, void *arg, bool woken);
+	bool (*ready)(void *arg);
+	void (*sleep)(void *arg, bool asleep);
+	void *arg;
 };
 
 struct virtio_stats {
@@ -46,6 +87,10 @@ struct virtio_stats {
 	uint64_t broken_rings; /* rings that became unusable */
 	uint64_t interrupts;
 	uint64_t kicks;
+	uint64_t wakeups;      /* the loop slept and was woken */
+	uint64_t polls;	       /* busy-polls started */
+	uint64_t poll_hits;    /* ... that found work */
+	unsigned int inflight_max; /* most requests in flight at once */
 };
 
 struct virtio_dev {
@@ -66,8 +111,24 @@ struct virtio_dev {
 	int irq_efd;			 /* to the guest, via irqfd */
 	int extra_efd;			 /* wakes ops->extra */
 	int stop_efd;
+	int epoll_fd;			 /* the loop's sources */
+	struct virtio_source src[VIRTIO_MAX_SOURCES];
+	unsigned int nsrc;
 	pthread_t thread;
-	bool running;
+	bool running, stopping;
+	uint32_t kicked; /* queues whose kick the loop has yet to serve */
+
+	/* Requests taken and not yet completed (lock); idle is signalled
+	 * when it drops to 0, for a reset, which waits for it (quiescing:
+	 * no new requests are taken meanwhile). */
+	unsigned int inflight;
+	pthread_cond_t idle;
+	bool quiescing;
+
+	/* Busy polling: the current window adapts within [0, poll_max_ns];
+	 * poll_max_ns 0 never polls. Set poll_max_ns before start. */
+	uint32_t poll_ns, poll_max_ns;
+	uint32_t poll_backoff, poll_wait; /* after misses: wake-ups to skip */
 
 	struct virtio_stats stats;
 	bool warned; /* the first bad chain is logged, later ones counted */
@@ -101,10 +162,42 @@ int virtio_next(struct virtio_dev *d, unsigned int q, struct vq_chain *c);
 void virtio_complete(struct virtio_dev *d, unsigned int q,
 		     const struct vq_chain *c, uint32_t len);
 
-/* Reset the transport state (driver wrote 0 to Status). Lock held. */
+/*
+ * The same in two steps, for a batch: push each completion, then
+ * interrupt once for the queue if EVENT_IDX asks for it. Lock held.
+ */
+void virtio_push(struct virtio_dev *d, unsigned int q, unsigned int head,
+		 uint32_t len);
+void virtio_notify(struct virtio_dev *d, unsigned int q);
+
+/*
+ * A request taken by process() that completes later: begin when it is
+ * taken, end when it has been pushed. Lock held for both.
+ */
+void virtio_begin_async(struct virtio_dev *d);
+void virtio_end_async(struct virtio_dev *d);
+
+/* Is queue q serving requests (driver ready, queue live, no reset)? */
+bool virtio_queue_live(const struct virtio_dev *d, unsigned int q);
+
+/* Add an event source to the device's loop (before start, or from the
+ * serving thread). Returns 0 or -errno. */
+int virtio_add_source(struct virtio_dev *d, const struct virtio_source *s)
+	__attribute__((warn_unused_result));
+
+/*
+ * Reset the transport state (driver wrote 0 to Status). Lock held; waits
+ * (lock released meanwhile) for requests in flight to complete first.
+ */
 void virtio_reset(struct virtio_dev *d);
 
-/* Run process() for queue q now (lock taken here). */
+/*
+ * For a device whose thread is not running (tests, the fuzzer): serve
+ * queue q (process, then submit: requests may stay in flight), drain
+ * (complete everything in flight), or both: kick.
+ */
+void virtio_serve(struct virtio_dev *d, unsigned int q);
+void virtio_drain(struct virtio_dev *d);
 void virtio_kick(struct virtio_dev *d, unsigned int q);
 
 /* virtio-mmio register file, for the MMIO bus. */
