@@ -76,6 +76,11 @@
  *                            access to it is a memory-fault exit
  *                          FAULTS: VALUE = memory-fault exits cvmm
  *                            has handled so far
+ *                          RAW_READ: host reads the range through the
+ *                            mapping KVM uses, bypassing cvmm's guard,
+ *                            VALUE = FNV-1a hash; STATUS PV_EFAULT when
+ *                            the host kernel refused (pKVM: a private
+ *                            page); the isolation probe
  *   STATUS (read)          0, PV_EACCES, PV_EFAULT, PV_EBUSY, PV_EINVAL,
  *                          PV_EOPNOTSUPP (DESYNC: no memory attributes)
  *   VALUE (read)           result of READ
@@ -97,6 +102,7 @@
 #define PV_TEST_CMD_RELEASE 4
 #define PV_TEST_CMD_DESYNC 5
 #define PV_TEST_CMD_FAULTS 6
+#define PV_TEST_CMD_RAW_READ 7
 
 /*
  * Test memory (`--testdev`): 64 KiB of guest-physical memory in the MMIO

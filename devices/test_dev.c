@@ -38,8 +38,9 @@ static uint32_t status_of(int err)
 	}
 }
 
+/* raw: through KVM's own mapping, no guard (the isolation probe). */
 static int do_read(struct test_dev *t, uint64_t addr, uint32_t len,
-		   uint32_t *value)
+		   uint32_t *value, bool raw)
 {
 	uint8_t *buf = malloc(len ? len : 1);
 	uint32_t h = PV_FNV_OFFSET;
@@ -47,7 +48,8 @@ static int do_read(struct test_dev *t, uint64_t addr, uint32_t len,
 
 	if (!buf)
 		return -ENOMEM;
-	err = mem_read(&t->dom, gpa(addr), buf, len);
+	err = raw ? mem_test_raw_read(t->dom.mem, gpa(addr), buf, len)
+		  : mem_read(&t->dom, gpa(addr), buf, len);
 	for (uint32_t i = 0; !err && i < len; i++)
 		h = (h ^ buf[i]) * PV_FNV_PRIME;
 	if (!err)
@@ -98,7 +100,11 @@ static void run_cmd(struct test_dev *t, uint32_t *r, uint32_t cmd)
 		return;
 	}
 	switch (cmd) {
-	case PV_TEST_CMD_READ: err = do_read(t, addr, r[R_LEN], &r[R_VALUE]); break;
+	case PV_TEST_CMD_READ:
+	case PV_TEST_CMD_RAW_READ:
+		err = do_read(t, addr, r[R_LEN], &r[R_VALUE],
+			      cmd == PV_TEST_CMD_RAW_READ);
+		break;
 	case PV_TEST_CMD_WRITE:
 		err = do_write(t, addr, r[R_LEN], (uint8_t)r[R_ARG]);
 		break;

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fault_guard.h"
+
 #include "../lib/log.h"
 #include "../lib/util.h"
 
@@ -54,8 +56,8 @@ static int check(struct mem_domain *d, uint64_t gpa, uint64_t len,
 	if (d->size && !range_within(gpa, len, d->base, d->size))
 		return refuse(d, gpa, len, -EFAULT);
 	s = mem_find_slot(d->mem, gpa, len);
-	/* Only RAM has a private backing; the test memory is not RAM. */
-	if (!s || (s->private_fd < 0 && !d->test_mem))
+	/* The test memory is not RAM: only the test device may reach it. */
+	if (!s || (s->test_mem && !d->test_mem))
 		return refuse(d, gpa, len, -EFAULT);
 	off = gpa - s->gpa;
 	if (!rangeset_contains(&s->shared, off / PAGE_SIZE,
@@ -63,6 +65,26 @@ static int check(struct mem_domain *d, uint64_t gpa, uint64_t len,
 		return refuse(d, gpa, len, -EACCES);
 	*hva = s->host_view + off;
 	return 0;
+}
+
+/*
+ * The copy itself. Where the guest can take pages from the host without
+ * telling cvmm (pKVM), a fault is the guest's doing: the access fails
+ * (-EFAULT, counted) and the VM runs on.
+ */
+static int host_copy(struct guest_mem *m, void *dst, const void *src,
+		     size_t len)
+{
+	int err;
+
+	if (!m->fault_tolerant) {
+		memcpy(dst, src, len);
+		return 0;
+	}
+	err = mem_guarded_copy(dst, src, len);
+	if (err)
+		__atomic_fetch_add(&m->stats.host_faults, 1, __ATOMIC_RELAXED);
+	return err;
 }
 
 static int copy(struct mem_domain *d, gpa_t g, void *buf, size_t len,
@@ -73,12 +95,9 @@ static int copy(struct mem_domain *d, gpa_t g, void *buf, size_t len,
 
 	pthread_rwlock_rdlock(&d->mem->lock);
 	err = check(d, g.v, len, &hva);
-	if (!err) {
-		if (write)
-			memcpy(hva, buf, len);
-		else
-			memcpy(buf, hva, len);
-	}
+	if (!err)
+		err = host_copy(d->mem, write ? hva : buf, write ? buf : hva,
+				len);
 	pthread_rwlock_unlock(&d->mem->lock);
 	return err;
 }
@@ -107,7 +126,11 @@ static int access16(struct mem_domain *d, gpa_t g, uint16_t *v, bool write)
 		/* The host view is 2-aligned where the gpa is (page offsets). */
 		uint16_t *p = (uint16_t *)(void *)hva;
 
-		if (write)
+		/* A 2-byte aligned copy is one 16-bit access too. */
+		if (d->mem->fault_tolerant)
+			err = host_copy(d->mem, write ? (void *)p : v,
+					write ? (void *)v : p, sizeof(*v));
+		else if (write)
 			__atomic_store_n(p, *v, __ATOMIC_RELAXED);
 		else
 			*v = __atomic_load_n(p, __ATOMIC_RELAXED);
@@ -170,4 +193,21 @@ void mem_release(struct mem_domain *d, struct mem_hold *h)
 	h->next = h->prev = NULL;
 	h->iov.iov_base = NULL;
 	h->iov.iov_len = 0;
+}
+
+int mem_test_raw_read(struct guest_mem *m, gpa_t g, void *buf, size_t len)
+{
+	struct mem_slot *s;
+	int err = -EINVAL;
+
+	pthread_rwlock_rdlock(&m->lock);
+	s = mem_find_slot(m, g.v, len);
+	if (s && !s->test_mem) {
+		err = mem_guarded_copy(buf, s->kvm_map + (g.v - s->gpa), len);
+		if (err)
+			__atomic_fetch_add(&m->stats.host_faults, 1,
+					   __ATOMIC_RELAXED);
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return err;
 }

@@ -177,3 +177,9 @@ void mem_get_stats(struct guest_mem *m, struct mem_stats *out)
 
 	pthread_rwlock_unlock(&m->lock);
 }
+
+void mem_mark_test_memory(struct guest_mem *m, int idx)
+{
+	if (idx >= 0 && (unsigned int)idx < m->nslots)
+		m->slot[idx].test_mem = true;
+}

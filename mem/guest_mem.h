@@ -97,6 +97,7 @@ enum mem_view_mode {
 struct mem_slot {
 	uint64_t gpa, size;
 	int private_fd, shared_fd; /* private_fd -1: can only be shared */
+	bool test_mem;		   /* not RAM: the test device's alone */
 	uint8_t *kvm_map, *host_view;
 	struct rangeset shared; /* slot-relative page numbers */
 	enum mem_view_mode view;
@@ -138,6 +139,7 @@ struct mem_stats {
 	uint64_t footprint_peak;     /* bytes, highest mem_sample_footprint() */
 	uint64_t faults;	     /* memory faults given to mem_resolve_fault */
 	uint64_t faults_reasserted;  /* ... resolved by re-asserting shared */
+	uint64_t host_faults;	     /* host copies the hypervisor refused */
 };
 
 struct guest_mem {
@@ -150,6 +152,11 @@ struct guest_mem {
 	enum mem_content default_mode;
 	bool initial_shared;
 	bool launched;
+	/*
+	 * The hypervisor may take shared pages back without telling cvmm
+	 * (pKVM): host copies fault-tolerant (mem/fault_guard.h).
+	 */
+	bool fault_tolerant;
 	bool force_mprotect_view; /* tests: as if without guard regions */
 	bool track_footprint; /* sample the footprint at conversions */
 	uint64_t footprint_sampled; /* now_ns() of the last sample */
@@ -214,6 +221,19 @@ enum conv_result mem_resolve_fault(struct guest_mem *m, gpa_t gpa,
  * or -EOPNOTSUPP (the platform keeps no attributes).
  */
 int mem_test_desync(struct guest_mem *m, gpa_t gpa, uint64_t len)
+	__attribute__((warn_unused_result));
+
+/* Slot idx is the test memory (--testdev): not RAM, no device reaches it. */
+void mem_mark_test_memory(struct guest_mem *m, int idx);
+
+/*
+ * Test only (the test device's isolation probe): copy [gpa, gpa+len) out
+ * through the mapping KVM uses, bypassing every check of cvmm's own, with
+ * a fault turned into -EFAULT. What this reads is what the host kernel
+ * lets a VMM see: under pKVM a private page faults; on soft it does not.
+ * Returns 0, -EFAULT (faulted) or -EINVAL (not wholly in one RAM slot).
+ */
+int mem_test_raw_read(struct guest_mem *m, gpa_t gpa, void *buf, size_t len)
 	__attribute__((warn_unused_result));
 
 /* State of one page (for tests and diagnostics); -EFAULT outside RAM. */

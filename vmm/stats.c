@@ -59,6 +59,8 @@ static void print_memory(struct vm *vm, FILE *f)
 		(unsigned long long)s.faults_reasserted);
 	fprintf(f, "stats: guard.refused %llu\n",
 		(unsigned long long)s.guard_refused);
+	fprintf(f, "stats: guard.host_faults %llu\n",
+		(unsigned long long)s.host_faults);
 }
 
 static void print_virtio(struct vm *vm, FILE *f)

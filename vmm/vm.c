@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../lib/kvm.h"
+#include "../mem/fault_guard.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
 
@@ -60,6 +61,8 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 			(unsigned long long)flags_ok);
 		return -ENOTSUP;
 	}
+	if (p->sharing_unseen && (ret = mem_fault_guard_install()))
+		return ret;
 	ret = arch_vm_create(&vm->arch, sys_fd, vm->vm_fd, p->irqchip);
 	if (!ret && p->vm_init)
 		ret = p->vm_init(&vm->pv);
@@ -144,6 +147,7 @@ int vm_add_test_mem(struct vm *vm, uint64_t gpa, uint64_t size)
 		return idx;
 	}
 	vm->shared_fd[idx] = fd;
+	mem_mark_test_memory(&vm->mem, idx);
 	/* KVM starts it shared too: no attributes to set. */
 	return kvm_set_memslot(vm->vm_fd, (unsigned int)idx, gpa, size,
 			       vm->mem.slot[idx].kvm_map, -1);
@@ -156,9 +160,14 @@ static void init_memory(struct vm *vm, enum mem_content mode,
 		.in_place = platform_in_place(vm->plat),
 		.set_attributes = vm->plat->attributes ? set_attributes : NULL,
 		.opaque = vm,
+		/* Private pages live where the host view cannot reach them:
+		 * in guest_memfd, or (pKVM) with the hypervisor. */
+		.kernel_guards_private = !platform_in_place(vm->plat),
 	};
 
 	mem_init(&vm->mem, &b, mode, initial_shared);
+	/* The guest shares and unshares behind cvmm's back: survive it. */
+	vm->mem.fault_tolerant = vm->plat->sharing_unseen;
 	mem_domain_init(&vm->host, &vm->mem, "cvmm", 0, 0);
 }
 

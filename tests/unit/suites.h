@@ -22,5 +22,6 @@ Suite *files_suite(void);
 Suite *outbuf_suite(void);
 Suite *seccomp_suite(void);
 Suite *mem_scale_suite(void);
+Suite *fault_guard_suite(void);
 
 #endif

@@ -273,6 +273,7 @@ START_TEST(memory_fault_in_shared_only_slot)
 
 	ck_assert_int_eq(ftruncate(tfd, 0x10000), 0);
 	ck_assert_int_eq(mem_add_slot(&m, 0xe0000000, 0x10000, -1, tfd), 1);
+	mem_mark_test_memory(&m, 1);
 	memory_fault(KVM_MEMORY_EXIT_FLAG_PRIVATE, 0xe0001000, 0x1000);
 	ck_assert_int_eq(handle(-1, EFAULT, &out), EXIT_RESUME);
 	ck_assert_int_eq(out.kind, EXIT_MEMORY_FAULT);

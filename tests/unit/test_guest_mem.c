@@ -349,6 +349,7 @@ START_TEST(shared_only_slot)
 	int fd = new_memfd();
 
 	ck_assert_int_eq(mem_add_slot(&m, base, SLOT_SIZE, -1, fd), 1);
+	mem_mark_test_memory(&m, 1);
 	ck_assert_int_eq(mem_page_state(&m, gpa(base), &state), 0);
 	ck_assert_int_eq(state, MEM_SHARED);
 	ck_assert_int_eq(mem_convert(&m, gpa(base), PAGE_SIZE, MEM_PRIVATE,
@@ -394,6 +395,7 @@ START_TEST(anywhere_is_ram_only)
 	int fd = new_memfd();
 
 	ck_assert_int_eq(mem_add_slot(&m, base, SLOT_SIZE, -1, fd), 1);
+	mem_mark_test_memory(&m, 1);
 	ck_assert_int_eq(mem_convert(&m, gpa(0x2000), PAGE_SIZE, MEM_SHARED,
 				     MEM_CONTENT_DEFAULT), CONV_DONE);
 	mem_domain_init(&any, &m, "virtio", 0, 0);
@@ -419,6 +421,7 @@ START_TEST(desync_needs_attributes)
 
 	/* Starts shared even though this VM's RAM starts private. */
 	ck_assert_int_eq(mem_add_slot(&m, 0x800000, SLOT_SIZE, -1, fd), 1);
+	mem_mark_test_memory(&m, 1);
 	ck_assert_int_eq(mem_page_state(&m, gpa(0x800000), &state), 0);
 	ck_assert_int_eq(state, MEM_SHARED);
 	ck_assert_int_eq(mem_test_desync(&m, gpa(0x800000), PAGE_SIZE),
