@@ -8,6 +8,7 @@
 #include <time.h>
 
 enum log_level log_level = LOG_WARN;
+void (*log_before_write)(void);
 
 static const char *const level_names[] = {
 	[LOG_ERR] = "error",
@@ -40,6 +41,8 @@ void log_msg(enum log_level lvl, const char *func, bool with_errno,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (log_before_write)
+		log_before_write();
 	/*
 	 * One fprintf per message keeps lines from different threads whole.
 	 * The function name is noise for users and only shown at debug level.

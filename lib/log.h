@@ -20,6 +20,13 @@ int log_level_parse(const char *s, enum log_level *out)
 void log_msg(enum log_level lvl, const char *func, bool with_errno,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Called before each line is written, when set: console output queued for
+ * the same file (lib/outbuf.c) goes out first, so a guest's line and a
+ * log line about it keep their order on a shared terminal or `2>&1`.
+ */
+extern void (*log_before_write)(void);
+
 #define log_err(...) log_msg(LOG_ERR, __func__, false, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __func__, false, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __func__, false, __VA_ARGS__)

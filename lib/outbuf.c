@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,6 +221,27 @@ static uint8_t shared_storage[OUTBUF_SLOTS][OUTBUF_SIZE];
 static unsigned int nshared;
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Log lines go straight to stderr. When stderr is the same file as a
+ * console buffer's (a terminal, `2>&1`), each waits a moment for the
+ * queued guest output, so a log line never lands inside a guest's line.
+ */
+#define LOG_WAIT_NS 200000000ULL
+static struct outbuf *same_as_stderr;
+
+static void flush_before_log(void)
+{
+	outbuf_flush(same_as_stderr, LOG_WAIT_NS);
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 struct outbuf *outbuf_for_fd(int fd)
 {
 	struct outbuf *o = NULL;
@@ -236,6 +258,9 @@ struct outbuf *outbuf_for_fd(int fd)
 		if (outbuf_start(o)) {
 			log_warn_errno("console output thread");
 			outbuf_abandon(o);
+		} else if (!same_as_stderr && same_file(fd, STDERR_FILENO)) {
+			same_as_stderr = o;
+			log_before_write = flush_before_log;
 		}
 	}
 	pthread_mutex_unlock(&shared_lock);
