@@ -222,16 +222,24 @@ static unsigned int nshared;
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
- * Log lines go straight to stderr. When stderr is the same file as a
- * console buffer's (a terminal, `2>&1`), each waits a moment for the
- * queued guest output, so a log line never lands inside a guest's line.
+ * When stderr is the same file as a console buffer's (a terminal, `2>&1`),
+ * log lines go through that buffer too: they keep their order among the
+ * guest's bytes and never block a thread (or a stop) on a stuck output.
+ * Once the buffer is abandoned at exit, they go to stderr directly again.
  */
-#define LOG_WAIT_NS 200000000ULL
 static struct outbuf *same_as_stderr;
 
-static void flush_before_log(void)
+static bool log_through_console(const char *line, size_t len)
 {
-	outbuf_flush(same_as_stderr, LOG_WAIT_NS);
+	struct outbuf *o = same_as_stderr;
+	bool open;
+
+	pthread_mutex_lock(&o->lock);
+	open = !o->abandoned;
+	pthread_mutex_unlock(&o->lock);
+	if (open)
+		outbuf_put(o, line, len);
+	return open;
 }
 
 static bool same_file(int a, int b)
@@ -260,7 +268,7 @@ struct outbuf *outbuf_for_fd(int fd)
 			outbuf_abandon(o);
 		} else if (!same_as_stderr && same_file(fd, STDERR_FILENO)) {
 			same_as_stderr = o;
-			log_before_write = flush_before_log;
+			log_write = log_through_console;
 		}
 	}
 	pthread_mutex_unlock(&shared_lock);

@@ -219,8 +219,8 @@ START_TEST(virtio_console_on_stuck_pipe_never_blocks)
 END_TEST
 
 /*
- * stdout and stderr on one file (a terminal, `2>&1`): a log line waits for
- * the guest's queued bytes, so it never lands inside the guest's line.
+ * stdout and stderr on one file (a terminal, `2>&1`): a log line queues
+ * behind the guest's bytes, so it never lands inside the guest's line.
  */
 START_TEST(log_line_follows_queued_output_on_the_same_file)
 {
@@ -239,9 +239,35 @@ START_TEST(log_line_follows_queued_output_on_the_same_file)
 	log_err("guest exit device: status 0");
 	log_level = saved_level;
 	dup2(saved_err, STDERR_FILENO);
+	ck_assert(outbuf_flush(o, 10000000000ULL));
 	ck_assert_int_gt(read(p[0], out, sizeof(out) - 1), 32);
 	ck_assert_msg(!strncmp(out, "RESULT test=x passed=1 failed=0\ncvmm: ", 38),
 		      "got '%s'", out);
+	close(saved_err);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* ... and on a full pipe nobody reads, a log line does not block either. */
+START_TEST(log_line_on_stuck_shared_output_never_blocks)
+{
+	enum log_level saved_level = log_level;
+	int p[2], saved_err = dup(STDERR_FILENO);
+	uint64_t w, d;
+	struct outbuf *o;
+
+	ck_assert_int_eq(pipe(p), 0);
+	fill_pipe(p[1]);
+	ck_assert_int_eq(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
+	o = outbuf_for_fd(p[1]);
+	ck_assert_ptr_nonnull(o);
+	log_level = LOG_WARN;
+	log_warn("signal 15: stopping the VM");
+	log_level = saved_level;
+	dup2(saved_err, STDERR_FILENO);
+	outbuf_counts(o, &w, &d);
+	ck_assert_uint_eq(w, 0); /* queued behind the stuck pipe */
 	close(saved_err);
 	close(p[0]);
 	close(p[1]);
@@ -259,6 +285,7 @@ Suite *outbuf_suite(void)
 	tcase_add_test(tc, serial_on_stuck_pipe_never_blocks);
 	tcase_add_test(tc, virtio_console_on_stuck_pipe_never_blocks);
 	tcase_add_test(tc, log_line_follows_queued_output_on_the_same_file);
+	tcase_add_test(tc, log_line_on_stuck_shared_output_never_blocks);
 	suite_add_tcase(s, tc);
 	return s;
 }
