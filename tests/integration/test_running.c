@@ -32,7 +32,9 @@ struct live {
 	int err;	  /* stderr, a temporary file */
 };
 
-static void live_start(struct live *l, const char *test, const char **extra)
+/* Start cvmm; stderr goes to a file, or with err_to_out to stdout's pipe. */
+static void live_start_to(struct live *l, const char *test, const char **extra,
+			  bool err_to_out)
 {
 	/* 64M: less guest memory to tear down in a slow rig. */
 	const char *argv[32] = { cvmm_path(), "run", "--kernel",
@@ -54,12 +56,17 @@ static void live_start(struct live *l, const char *test, const char **extra)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, l->err, 2);
+	posix_spawn_file_actions_adddup2(&fa, err_to_out ? p[1] : l->err, 2);
 	ck_assert_int_eq(posix_spawn(&l->pid, argv[0], &fa, NULL,
 				     (char *const *)argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
 	l->out_r = p[0];
 	l->out_w = p[1];
+}
+
+static void live_start(struct live *l, const char *test, const char **extra)
+{
+	live_start_to(l, test, extra, false);
 }
 
 /* cvmm has ended (and is reaped)? */
@@ -239,6 +246,24 @@ START_TEST(sigterm_stops_virtio_console_flood_on_stuck_stdout)
 }
 END_TEST
 
+/*
+ * The same with stderr on the stuck pipe too (`2>&1`): cvmm's own log line
+ * about the signal must not block the stop either.
+ */
+START_TEST(sigterm_stops_with_stderr_on_the_stuck_pipe_too)
+{
+	const char *extra[] = { "--console", "virtio", NULL };
+	struct live l;
+	int status;
+
+	live_start_to(&l, "flood:virtio", extra, true);
+	wait_stdout_stuck(&l);
+	status = signal_and_wait(&l, SIGTERM);
+	free(live_end(&l));
+	ck_assert_int_eq(status, 128 + SIGTERM);
+}
+END_TEST
+
 /* The Seccomp: line of every thread of pid: how many show want, and all. */
 static void count_seccomp(pid_t pid, const char *want, int *match, int *all)
 {
@@ -371,6 +396,7 @@ Suite *running_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, sigterm_stops_uart_flood_on_stuck_stdout);
 	tcase_add_test(tc, sigterm_stops_virtio_console_flood_on_stuck_stdout);
+	tcase_add_test(tc, sigterm_stops_with_stderr_on_the_stuck_pipe_too);
 	tcase_add_test(tc, every_thread_runs_under_seccomp);
 	tcase_add_test(tc, seccomp_off_leaves_threads_unfiltered);
 	tcase_add_test(tc, flushed_writes_survive_sigkill);
