@@ -8,6 +8,7 @@
 #include <time.h>
 
 enum log_level log_level = LOG_WARN;
+bool (*log_write)(const char *line, size_t len);
 
 static const char *const level_names[] = {
 	[LOG_ERR] = "error",
@@ -32,8 +33,9 @@ void log_msg(enum log_level lvl, const char *func, bool with_errno,
 	     const char *fmt, ...)
 {
 	int saved = errno;
-	char buf[512];
+	char buf[512], line[640];
 	va_list ap;
+	int n;
 
 	if (lvl > log_level)
 		return;
@@ -41,13 +43,19 @@ void log_msg(enum log_level lvl, const char *func, bool with_errno,
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	/*
-	 * One fprintf per message keeps lines from different threads whole.
+	 * One write per message keeps lines from different threads whole.
 	 * The function name is noise for users and only shown at debug level.
 	 */
-	fprintf(stderr, "cvmm: %s: %s%s%s%s%s\n", level_names[lvl],
-		log_level >= LOG_DEBUG ? func : "",
-		log_level >= LOG_DEBUG ? ": " : "", buf,
-		with_errno ? ": " : "", with_errno ? strerror(saved) : "");
+	n = snprintf(line, sizeof(line), "cvmm: %s: %s%s%s%s%s\n",
+		     level_names[lvl], log_level >= LOG_DEBUG ? func : "",
+		     log_level >= LOG_DEBUG ? ": " : "", buf,
+		     with_errno ? ": " : "", with_errno ? strerror(saved) : "");
+	if (n >= (int)sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (n > 0 && !(log_write && log_write(line, (size_t)n)))
+		fputs(line, stderr);
 	errno = saved;
 }
 

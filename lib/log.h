@@ -7,6 +7,7 @@
 #define CVMM_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* LOG_QUIET prints nothing (unit tests of error paths use it). */
 enum log_level { LOG_QUIET = -1, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -19,6 +20,14 @@ int log_level_parse(const char *s, enum log_level *out)
 
 void log_msg(enum log_level lvl, const char *func, bool with_errno,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * When set, each line goes here first (lib/outbuf.c: the console buffer
+ * of the same file, when stderr is the terminal or `2>&1`), so a log line
+ * keeps its place among the guest's output and never blocks a stop. A
+ * false return means "not taken": the line goes to stderr directly.
+ */
+extern bool (*log_write)(const char *line, size_t len);
 
 #define log_err(...) log_msg(LOG_ERR, __func__, false, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __func__, false, __VA_ARGS__)

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,6 +221,35 @@ static uint8_t shared_storage[OUTBUF_SLOTS][OUTBUF_SIZE];
 static unsigned int nshared;
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * When stderr is the same file as a console buffer's (a terminal, `2>&1`),
+ * log lines go through that buffer too: they keep their order among the
+ * guest's bytes and never block a thread (or a stop) on a stuck output.
+ * Once the buffer is abandoned at exit, they go to stderr directly again.
+ */
+static struct outbuf *same_as_stderr;
+
+static bool log_through_console(const char *line, size_t len)
+{
+	struct outbuf *o = same_as_stderr;
+	bool open;
+
+	pthread_mutex_lock(&o->lock);
+	open = !o->abandoned;
+	pthread_mutex_unlock(&o->lock);
+	if (open)
+		outbuf_put(o, line, len);
+	return open;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 struct outbuf *outbuf_for_fd(int fd)
 {
 	struct outbuf *o = NULL;
@@ -236,6 +266,9 @@ struct outbuf *outbuf_for_fd(int fd)
 		if (outbuf_start(o)) {
 			log_warn_errno("console output thread");
 			outbuf_abandon(o);
+		} else if (!same_as_stderr && same_file(fd, STDERR_FILENO)) {
+			same_as_stderr = o;
+			log_write = log_through_console;
 		}
 	}
 	pthread_mutex_unlock(&shared_lock);

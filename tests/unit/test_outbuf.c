@@ -11,6 +11,7 @@
 #include "../../devices/serial.h"
 #include "../../devices/virtio/console.h"
 #include "../../devices/virtio/virtio.h"
+#include "../../lib/log.h"
 #include "../../lib/outbuf.h"
 #include "../../lib/util.h"
 #include "../common/vqdriver.h"
@@ -217,6 +218,62 @@ START_TEST(virtio_console_on_stuck_pipe_never_blocks)
 }
 END_TEST
 
+/*
+ * stdout and stderr on one file (a terminal, `2>&1`): a log line queues
+ * behind the guest's bytes, so it never lands inside the guest's line.
+ */
+START_TEST(log_line_follows_queued_output_on_the_same_file)
+{
+	enum log_level saved_level = log_level;
+	int p[2], saved_err = dup(STDERR_FILENO);
+	char out[256] = { 0 };
+	struct outbuf *o;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
+	o = outbuf_for_fd(p[1]);
+	ck_assert_ptr_nonnull(o);
+	log_level = LOG_ERR;
+	ck_assert_uint_eq(outbuf_put(o, "RESULT test=x passed=1 failed=0\n", 32),
+			  32);
+	log_err("guest exit device: status 0");
+	log_level = saved_level;
+	dup2(saved_err, STDERR_FILENO);
+	ck_assert(outbuf_flush(o, 10000000000ULL));
+	ck_assert_int_gt(read(p[0], out, sizeof(out) - 1), 32);
+	ck_assert_msg(!strncmp(out, "RESULT test=x passed=1 failed=0\ncvmm: ", 38),
+		      "got '%s'", out);
+	close(saved_err);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* ... and on a full pipe nobody reads, a log line does not block either. */
+START_TEST(log_line_on_stuck_shared_output_never_blocks)
+{
+	enum log_level saved_level = log_level;
+	int p[2], saved_err = dup(STDERR_FILENO);
+	uint64_t w, d;
+	struct outbuf *o;
+
+	ck_assert_int_eq(pipe(p), 0);
+	fill_pipe(p[1]);
+	ck_assert_int_eq(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
+	o = outbuf_for_fd(p[1]);
+	ck_assert_ptr_nonnull(o);
+	log_level = LOG_WARN;
+	log_warn("signal 15: stopping the VM");
+	log_level = saved_level;
+	dup2(saved_err, STDERR_FILENO);
+	outbuf_counts(o, &w, &d);
+	ck_assert_uint_eq(w, 0); /* queued behind the stuck pipe */
+	close(saved_err);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 Suite *outbuf_suite(void)
 {
 	Suite *s = suite_create("outbuf");
@@ -227,6 +284,8 @@ Suite *outbuf_suite(void)
 	tcase_add_test(tc, writer_thread_writes_and_flushes);
 	tcase_add_test(tc, serial_on_stuck_pipe_never_blocks);
 	tcase_add_test(tc, virtio_console_on_stuck_pipe_never_blocks);
+	tcase_add_test(tc, log_line_follows_queued_output_on_the_same_file);
+	tcase_add_test(tc, log_line_on_stuck_shared_output_never_blocks);
 	suite_add_tcase(s, tc);
 	return s;
 }
