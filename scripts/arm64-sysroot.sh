@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The arm64 sysroot for `make ARCH=arm64`: Debian's arm64 builds of the libraries cvmm
 # links statically, and busybox-static for the arm64 rig, unpacked with dpkg-deb -x.
 #
@@ -55,10 +56,10 @@ apt-get "${rig_apt_opts[@]}" -q update >/dev/null ||
   die "apt-get update of the private $suite arm64 configuration failed"
 
 # Download into a fresh folder, so that each package has exactly one .deb there.
-debs=$cache/debs
-rm -rf "$debs"
-mkdir -p "$debs"
-(cd "$debs" && apt-get "${rig_apt_opts[@]}" -q download "${packages[@]}") ||
+deb_dir=$cache/debs
+rm -rf "$deb_dir"
+mkdir -p "$deb_dir"
+(cd "$deb_dir" && apt-get "${rig_apt_opts[@]}" -q download "${packages[@]}") ||
   die "could not download ${packages[*]} for arm64 from $rig_mirror $suite"
 
 # Unpack into a temporary tree and swap it in: an interrupted run leaves no
@@ -67,8 +68,8 @@ tmp=$sysroot.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 for p in "${packages[@]}"; do
-  deb=$(find "$debs" -maxdepth 1 -name "${p}_*_arm64.deb" -o -maxdepth 1 -name "${p}_*_all.deb" | head -n1)
-  [[ -n $deb ]] || die "apt-get download left no .deb for $p in $debs"
+  deb=$(find "$deb_dir" -maxdepth 1 -name "${p}_*_arm64.deb" -o -maxdepth 1 -name "${p}_*_all.deb" | head -n1)
+  [[ -n $deb ]] || die "apt-get download left no .deb for $p in $deb_dir"
   dpkg-deb -x "$deb" "$tmp" || die "dpkg-deb -x $deb failed"
 done
 [[ -f $tmp/bin/busybox || -f $tmp/usr/bin/busybox ]] || die "busybox-static:arm64 has no busybox binary"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Build the arm64 rig kernel: OUTDIR/Image from Debian's linux-source-7.3
 # (trixie-backports, fetched as tests/rig does), configured as arm64 tinyconfig +
 # tests/rig-arm64/kernel.fragment and cross-compiled. Cached by a stamp in OUTDIR.

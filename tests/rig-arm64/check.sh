@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # make rig-check-arm64: run cvmm's test-kernel suite inside the arm64 rig (Linux 7.3
 # pKVM, kvm-arm.mode=protected, under qemu-system-aarch64 TCG; ../shared/PKVM.md),
 # where protected VMs are real: the hypervisor takes their private pages from the host.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Install the host packages the arm64 rig needs; does nothing when all are present.
 # The arm64 libraries and busybox come from scripts/arm64-sysroot.sh, never from here.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # End-to-end check of the arm64 rig without cvmm: build the sysroot and the kernel
 # (both cached), a static arm64 probe (probe.c) against the sysroot's libraries, and
 # an initramfs; boot it and check that pKVM came up in protected mode and that the

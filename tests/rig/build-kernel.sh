@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Build the rig kernel: OUTDIR/bzImage from Debian's linux-source-7.3 (trixie-backports)
 # configured as tinyconfig + tests/rig/kernel.fragment. Cached by a stamp in OUTDIR.
 set -euo pipefail
