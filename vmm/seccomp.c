@@ -35,6 +35,9 @@ static const int plain[] = {
 	SCMP_SYS(fdatasync), SCMP_SYS(fsync), SCMP_SYS(fallocate),
 	SCMP_SYS(lseek), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
 	SCMP_SYS(close), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	/* The virtio devices' event loops and their disk I/O (io_uring). */
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_pwait2),
+	SCMP_SYS(epoll_ctl), SCMP_SYS(io_uring_enter),
 	SCMP_SYS(signalfd4), /* vm_run's stop signals */
 	/* Memory: malloc, thread stacks, conversions (mprotect below). */
 	SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(brk),

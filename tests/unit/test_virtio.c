@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -23,6 +24,7 @@
 #include "../../devices/virtio/virtio.h"
 #include "../../lib/log.h"
 #include "../../lib/util.h"
+#include "../../vmm/seccomp.h"
 #include "../common/vqdriver.h"
 #include "suites.h"
 
@@ -664,6 +666,50 @@ START_TEST(blk_fallback_without_io_uring)
 }
 END_TEST
 
+/*
+ * The device's event loop, disk I/O and completions under the sandbox a
+ * running VM has (vmm/seccomp.c): a system call the filter lacks kills
+ * the child with SIGSYS. In a child, so the filter stays there.
+ */
+static int sandboxed_child(void)
+{
+	struct pollfd p = { .fd = blk.dev.irq_efd, .events = POLLIN };
+	unsigned int order[16], n = 0;
+	uint64_t one = 1;
+
+	big_queue();
+	if (virtio_dev_start(&blk.dev) || seccomp_install())
+		return 2;
+	for (unsigned int i = 0; i < 6; i++)
+		post(i, i % 3 == 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, 8 * i,
+		     i % 3 != 2);
+	if (write(blk.dev.kick_efd[0], &one, sizeof(one)) != 8)
+		return 3;
+	for (int tries = 0; n < 6 && tries < 100; tries++) {
+		uint64_t v;
+
+		if (poll(&p, 1, 100) > 0 && read(p.fd, &v, sizeof(v)) < 0)
+			return 4;
+		n += used_order(order + n, 16 - n);
+	}
+	return n == 6 ? 0 : 5;
+}
+
+START_TEST(blk_thread_under_the_sandbox)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(sandboxed_child());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(!WIFSIGNALED(status), "killed by signal %d (SIGSYS is %d)",
+		      WTERMSIG(status), SIGSYS);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 static void add_blk_tests(TCase *t)
 {
 	tcase_add_test(t, register_file);
@@ -676,6 +722,7 @@ static void add_blk_tests(TCase *t)
 	tcase_add_test(t, blk_completion_order_and_flush);
 	tcase_add_test(t, blk_conversion_waits_for_held_buffer);
 	tcase_add_test(t, blk_thread_serves_in_flight);
+	tcase_add_test(t, blk_thread_under_the_sandbox);
 }
 
 Suite *virtio_suite(void)
