@@ -50,7 +50,7 @@ START_TEST(bad_kernels)
 	char cmd[512];
 
 	expect_rejected("/nonexistent/kernel", "cannot open", NULL);
-	expect_rejected("/etc/hostname", "not an ELF file", NULL);
+	expect_rejected(make_file("text.txt", 100, 'x'), "not an ELF file", NULL);
 	g.pvh_note = false;
 	expect_rejected(gen("nonote.elf", &g), "no PVH entry note", NULL);
 	g.pvh_note = true;
