@@ -4,9 +4,9 @@
 #   make            build/cvmm and build/testkernel.elf only
 #   make check-sanitize   the tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (tables with ratios against a baseline)
-#   make rig-check  the suite inside the rig: Linux 7.3 KVM under QEMU
-#                   (tests/rig/check.sh; the kernel is cached in build/rig,
-#                   or in $$RIG_OUT/kernel)
+#   make rig-check  the test kernel's suite and the integration tests inside
+#                   the rig: Linux 7.3 KVM under QEMU (tests/rig/check.sh;
+#                   the kernel is cached in build/rig, or in $$RIG_OUT/kernel)
 #   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
 #                   Debian's linux-source-7.3; cached)
 #   make abi-check  lib/kvm_abi.h's values, structs and offsets against
@@ -81,6 +81,8 @@ STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih \
 ifeq ($(ARCH_DIR),x86)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
+# The rig also runs a static integration-tests (libcheck.a, libsubunit.a).
+STATIC_CHECK_LIBS := $(shell $(PKG_CONFIG) --static --libs check)
 else
 # The arm64 rig has no shared libraries: cvmm is always static there.
 LIBS := $(STATIC_LIBS)
@@ -153,6 +155,11 @@ $(O)/unit-tests: $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 $(O)/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(O)/static/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $^ $(STATIC_CHECK_LIBS) $(STATIC_LIBS)
 
 $(O)/bench: $(BENCH_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/tests/common/vqdriver.o \
 		$(O)/libcvmm.a
@@ -228,10 +235,13 @@ fuzz:
 	done
 
 # Builds (or reuses) the rig kernel, boots it under QEMU TCG and runs the
-# test kernel's suite under sw-protected and soft; see tests/rig/check.sh.
+# test kernel's suite under sw-protected and soft, then the whole
+# integration suite; see tests/rig/check.sh.
 rig-check: deps
-	@$(MAKE) --no-print-directory all $(O)/static/cvmm
-	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf
+	@$(MAKE) --no-print-directory all $(O)/static/cvmm \
+		$(O)/static/integration-tests
+	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf \
+		$(O)/static/integration-tests
 
 # The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
 HEADERS_DIR := $(O)/headers-7.3

@@ -90,7 +90,7 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 	struct arch_boot_desc d = { c->memory, c->cmdline, p->pool_base,
 				    p->pool_size, virtio, p->nvirtio, c->cpus,
 				    p->dtb_base };
-	char what[24], where[256];
+	char what[40], where[256];
 	int ret = 0;
 
 	/* guest_memfd pages start zeroed, so bss needs no item. */

@@ -16,6 +16,106 @@
 
 extern char **environ;
 
+/*
+ * The needs a host may lack. A test left out is counted under its first
+ * missing need; main() prints one line per need that left tests out.
+ */
+static const struct {
+	unsigned int need;
+	const char *what, *why;
+	bool names; /* name the tests left out (CK_VERBOSITY=verbose: always) */
+} needs[] = {
+	{ NEEDS_KVM, "/dev/kvm", "make rig-check runs them in the rig", false },
+	{ NEEDS_STRACE, "strace", "left out", true },
+};
+#define NNEEDS (sizeof(needs) / sizeof(needs[0]))
+static unsigned int registered, left_out[NNEEDS];
+static char left_names[NNEEDS][1024];
+
+/*
+ * Only an absent device means "this host has no KVM". A /dev/kvm that is
+ * there but cannot be opened (permissions, a broken module) is a broken
+ * host: its tests run and fail, naming the error.
+ */
+static bool host_has_kvm(void)
+{
+	const char *req = getenv("CVMM_IT_REQUIRE_KVM");
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), err = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	if (req && !strcmp(req, "1"))
+		return true;
+	return err != ENOENT && err != ENODEV && err != ENXIO;
+}
+
+static bool host_has(unsigned int need)
+{
+	static int kvm = -1, strace = -1;
+
+	if (need == NEEDS_KVM) {
+		if (kvm < 0)
+			kvm = host_has_kvm();
+		return kvm;
+	}
+	if (strace < 0)
+		strace = system("command -v strace >/dev/null 2>&1") == 0;
+	return strace;
+}
+
+void add_test(TCase *tc, const TTest *tf, unsigned int need_mask)
+{
+	for (size_t i = 0; i < NNEEDS; i++) {
+		size_t len = strlen(left_names[i]);
+
+		if (!(need_mask & needs[i].need) || host_has(needs[i].need))
+			continue;
+		left_out[i]++;
+		snprintf(left_names[i] + len, sizeof(left_names[i]) - len,
+			 "%s%s", len ? ", " : "", tf->name);
+		return;
+	}
+	registered++;
+	tcase_add_test(tc, tf);
+}
+
+static void print_left_out(void)
+{
+	const char *v = getenv("CK_VERBOSITY");
+	bool verbose = v && !strcmp(v, "verbose");
+	unsigned int total = registered;
+
+	for (size_t i = 0; i < NNEEDS; i++)
+		total += left_out[i];
+	for (size_t i = 0; i < NNEEDS; i++) {
+		bool names = needs[i].names || verbose;
+
+		if (!left_out[i])
+			continue;
+		printf("integration: %u of %u tests %s %s, which this host "
+		       "lacks; %s%s%s\n", left_out[i], total,
+		       left_out[i] == 1 ? "needs" : "need", needs[i].what,
+		       needs[i].why, names ? ": " : "",
+		       names ? left_names[i] : "");
+	}
+	/* Before check forks: a child must not inherit these buffered lines. */
+	fflush(stdout);
+}
+
+int scaled_timeout(int seconds)
+{
+	const char *env = getenv("CK_TIMEOUT_MULTIPLIER");
+	char *end;
+	double m = env ? strtod(env, &end) : 1.0;
+
+	/* What check accepts for its own timeouts; anything else is 1. */
+	if (!env || end == env || *end || !(m > 0))
+		m = 1.0;
+	return (int)(seconds * m + 0.999);
+}
+
 const char *cvmm_path(void)
 {
 	const char *p = getenv("CVMM");
@@ -66,8 +166,9 @@ static int tmpfile_fd(void)
 	return fd;
 }
 
-static int wait_with_timeout(pid_t pid, int timeout)
+static int wait_with_timeout(pid_t pid, int unscaled)
 {
+	int timeout = scaled_timeout(unscaled);
 	struct timespec tick = { 0, 5 * 1000 * 1000 };
 	int status;
 
@@ -223,6 +324,7 @@ int main(void)
 	srunner_add_suite(sr, virtio_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, running_suite());
+	print_left_out();
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -16,13 +16,39 @@ struct run {
 	char *out, *err;
 };
 
+/*
+ * What a test needs from the host beyond cvmm, the test kernel and the
+ * tools every host has (sh, gzip, head). A test whose needs this host lacks
+ * is not registered: it is neither run nor counted, and main() prints one
+ * line per missing need (how many tests were left out, and why) before the
+ * run. CVMM_IT_REQUIRE_KVM=1 registers the KVM tests even where /dev/kvm
+ * is absent, so that a host which must run them (the rig) fails instead of
+ * leaving them out.
+ */
+enum test_needs {
+	NEEDS_NOTHING = 0,
+	NEEDS_KVM = 1 << 0,    /* boots a guest or asks KVM (cvmm caps) */
+	NEEDS_STRACE = 1 << 1, /* runs cvmm under strace */
+};
+
+/* tcase_add_test(tc, tf) for a test with these needs (enum test_needs). */
+void add_test(TCase *tc, const TTest *tf, unsigned int need_mask);
+
+/*
+ * Timeouts (a run's seconds here, a tcase's in check) are scaled by
+ * CK_TIMEOUT_MULTIPLIER, as check scales tcase timeouts: slow hosts such as
+ * the rig (QEMU TCG) set it. Returns seconds * multiplier.
+ */
+int scaled_timeout(int seconds);
+
 /* Paths from the environment (CVMM, TESTKERNEL), with build/ defaults. */
 const char *cvmm_path(void);
 const char *testkernel_path(void);
 
 /*
  * Run `cvmm ARGS...` (NULL-terminated); a run longer than timeout seconds
- * is killed and fails the test. Output is kept in r until run_free().
+ * (scaled by scaled_timeout()) is killed and fails the test. Output is kept
+ * in r until run_free().
  */
 void run_cvmm(struct run *r, int timeout, const char *arg, ...);
 /* Run any program (argv[0] is its path) the same way. */

@@ -207,11 +207,11 @@ Suite *config_suite(void)
 	TCase *tc = tcase_create("files");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, every_example_resolves);
-	tcase_add_test(tc, readme_example_resolves);
-	tcase_add_test(tc, smoke_example_boots);
-	tcase_add_test(tc, round_trip);
-	tcase_add_test(tc, errors_from_files);
+	add_test(tc, every_example_resolves, NEEDS_NOTHING);
+	add_test(tc, readme_example_resolves, NEEDS_NOTHING);
+	add_test(tc, smoke_example_boots, NEEDS_KVM);
+	add_test(tc, round_trip, NEEDS_KVM);
+	add_test(tc, errors_from_files, NEEDS_NOTHING);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -50,7 +50,7 @@ START_TEST(bad_kernels)
 	char cmd[512];
 
 	expect_rejected("/nonexistent/kernel", "cannot open", NULL);
-	expect_rejected("/etc/hostname", "not an ELF file", NULL);
+	expect_rejected(make_file("text.txt", 100, 'x'), "not an ELF file", NULL);
 	g.pvh_note = false;
 	expect_rejected(gen("nonote.elf", &g), "no PVH entry note", NULL);
 	g.pvh_note = true;
@@ -252,8 +252,9 @@ END_TEST
  * Run argv with fd `closed` closed (the other two on /dev/null), as a
  * shell's `<&-`, `>&-` or `2>&-` would; returns the exit status.
  */
-static int run_with_closed(int closed, const char *const *argv, int timeout)
+static int run_with_closed(int closed, const char *const *argv, int unscaled)
 {
+	int timeout = scaled_timeout(unscaled);
 	struct timespec tick = { 0, 5 * 1000 * 1000 };
 	posix_spawn_file_actions_t fa;
 	int status;
@@ -341,18 +342,18 @@ Suite *errors_suite(void)
 	TCase *tc = tcase_create("input");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, bad_kernels);
-	tcase_add_test(tc, bad_options);
-	tcase_add_test(tc, unavailable_platform);
-	tcase_add_test(tc, platform_refuses_options);
-	tcase_add_test(tc, special_files_refused);
-	tcase_add_test(tc, binary_config_refused);
-	tcase_add_test(tc, dry_run_checks_disks);
-	tcase_add_test(tc, closed_stream_bad_option_keeps_disk);
+	add_test(tc, bad_kernels, NEEDS_NOTHING);
+	add_test(tc, bad_options, NEEDS_NOTHING);
+	add_test(tc, unavailable_platform, NEEDS_KVM);
+	add_test(tc, platform_refuses_options, NEEDS_NOTHING);
+	add_test(tc, special_files_refused, NEEDS_NOTHING);
+	add_test(tc, binary_config_refused, NEEDS_NOTHING);
+	add_test(tc, dry_run_checks_disks, NEEDS_NOTHING);
+	add_test(tc, closed_stream_bad_option_keeps_disk, NEEDS_NOTHING);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("boot");
 	tcase_set_timeout(tc, 240);
-	tcase_add_test(tc, closed_streams_keep_disk);
+	add_test(tc, closed_streams_keep_disk, NEEDS_KVM);
 	suite_add_tcase(s, tc);
 	return s;
 }

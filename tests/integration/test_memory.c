@@ -136,13 +136,13 @@ Suite *memory_suite(void)
 	TCase *tc = tcase_create("conversion");
 
 	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, convert_round_trips);
-	tcase_add_test(tc, convert_bad_requests);
-	tcase_add_test(tc, guard_refuses_private);
-	tcase_add_test(tc, churn_footprint_bounded);
-	tcase_add_test(tc, initial_state_shared);
-	tcase_add_test(tc, memfault_without_attributes);
-	tcase_add_test(tc, scattered_sharing);
+	add_test(tc, convert_round_trips, NEEDS_KVM);
+	add_test(tc, convert_bad_requests, NEEDS_KVM);
+	add_test(tc, guard_refuses_private, NEEDS_KVM);
+	add_test(tc, churn_footprint_bounded, NEEDS_KVM);
+	add_test(tc, initial_state_shared, NEEDS_KVM);
+	add_test(tc, memfault_without_attributes, NEEDS_KVM);
+	add_test(tc, scattered_sharing, NEEDS_KVM);
 	suite_add_tcase(s, tc);
 	return s;
 }

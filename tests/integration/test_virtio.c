@@ -185,13 +185,13 @@ Suite *virtio_suite(void)
 	TCase *tc = tcase_create("devices");
 
 	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, blk_writes_reach_the_file);
-	tcase_add_test(tc, blk_readonly);
-	tcase_add_test(tc, dma_escape_touches_nothing);
-	tcase_add_test(tc, dma_anywhere_allows_shared_pages);
-	tcase_add_test(tc, rng_and_pool);
-	tcase_add_test(tc, console_both_ways);
-	tcase_add_test(tc, bad_device_options);
+	add_test(tc, blk_writes_reach_the_file, NEEDS_KVM);
+	add_test(tc, blk_readonly, NEEDS_KVM);
+	add_test(tc, dma_escape_touches_nothing, NEEDS_KVM);
+	add_test(tc, dma_anywhere_allows_shared_pages, NEEDS_KVM);
+	add_test(tc, rng_and_pool, NEEDS_KVM);
+	add_test(tc, console_both_ways, NEEDS_KVM);
+	add_test(tc, bad_device_options, NEEDS_NOTHING);
 	suite_add_tcase(s, tc);
 	return s;
 }

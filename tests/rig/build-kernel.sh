@@ -17,6 +17,15 @@ frag=$here/kernel.fragment
 mkdir -p "$1" || die "cannot create $1"
 out=$(cd "$1" && pwd)
 
+# One build at a time per OUTDIR: runs that share a cached kernel (RIG_OUT) would
+# otherwise configure and build in the same source tree at once. A run that waited
+# sees the other's stamp below and reuses its kernel.
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+  echo "build-kernel: another run is using $out; waiting for it" >&2
+  flock 9 || die "cannot lock $out/.lock"
+fi
+
 series=7.3               # kernel series to fetch
 
 # The stamp records the series and the fragment's sha256, so the kernel is

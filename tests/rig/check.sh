@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# make rig-check: run cvmm's test-kernel suite inside the rig (Linux 7.3 with
-# KVM_SW_PROTECTED_VM under QEMU TCG, RIG.md), where private memory,
+# make rig-check: run cvmm's test-kernel suite and the integration tests inside the rig
+# (Linux 7.3 with KVM_SW_PROTECTED_VM under QEMU TCG, RIG.md), where private memory,
 # KVM_EXIT_HYPERCALL and KVM_EXIT_MEMORY_FAULT are real.
 #
-#   check.sh CVMM TESTKERNEL     CVMM must be static (make builds build/static/cvmm)
+#   check.sh CVMM TESTKERNEL INTEGRATION_TESTS
+#     CVMM and INTEGRATION_TESTS must be static (make builds them in build/static/)
 #
 # Builds the rig kernel (cached under $RIG_OUT/kernel, default build/rig), packs an
-# initramfs with busybox, CVMM and TESTKERNEL, boots it once and runs every test of
-# the table below in it, each bounded by a timeout. The console comes back into
-# $RIG_OUT/check/console.log; this script then checks each test's block there: cvmm's
-# status, the guest's RESULT line, and the stats (real hypercall and memory-fault
-# exits where the table asks, footprint peak <= RAM, the footprint method). It prints
-# one line per test and ends with "rig-check: N passed, M failed"; status 0 only if
-# every test passed. A rig that cannot be built or booted, hangs or panics fails.
+# initramfs with busybox, CVMM, TESTKERNEL, INTEGRATION_TESTS, README.md and configs/,
+# boots it once and runs every test of the table below in it, each bounded by a
+# timeout, then the whole integration suite (tests/integration/) with the default
+# platform. The console comes back into $RIG_OUT/check/console.log; this script then
+# checks each test's block there: cvmm's status, the guest's RESULT line, and the stats
+# (real hypercall and memory-fault exits where the table asks, footprint peak <= RAM,
+# the footprint method); for the integration suite its status and check's summary line
+# (no failures, no errors, and no test left out for lack of KVM). It prints one line per
+# test (the integration suite is one) and ends with "rig-check: N passed, M failed";
+# status 0 only if every test passed. A rig that cannot be built or booted, hangs or
+# panics fails.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${RIG_OUT:-$here/../../build/rig}
-boot_timeout=${RIG_TIMEOUT:-900}   # seconds for the whole boot (a hang ends here)
+boot_timeout=${RIG_TIMEOUT:-1800}  # seconds for the whole boot (a hang ends here)
 test_timeout=180                   # seconds for one cvmm run inside the rig
+# The integration suite under TCG: its timeouts (check's per test, the harness's per cvmm
+# run) are multiplied by this, and the whole suite is bounded by integ_timeout.
+integ_multiplier=4
+integ_timeout=1200
 
 # One test per line: platform, test=NAME[:ARG], what its stats must show, cvmm options.
 #   hypercall     exits.hypercall > 0 (conversions went by KVM_HC_MAP_GPA_RANGE)
@@ -52,24 +61,32 @@ tests=(
   "soft         memfault       -            --memory 64M --testdev"
 )
 
-# RIG_ONLY=REGEX keeps only the matching lines of the table (for debugging).
+# RIG_ONLY=REGEX keeps only the matching lines of the table, and the integration suite
+# only if REGEX matches "integration" (for debugging).
+integration=1
 if [[ -n ${RIG_ONLY:-} ]]; then
   kept=()
   for t in "${tests[@]}"; do [[ $t =~ $RIG_ONLY ]] && kept+=("$t"); done
   tests=("${kept[@]}")
+  [[ integration =~ $RIG_ONLY ]] || integration=0
 fi
 
 # Before any test ran, everything counts as failed; the reason goes first.
 setup_failed() {
   echo "rig-check: FAIL $*"
-  echo "rig-check: 0 passed, ${#tests[@]} failed"
+  echo "rig-check: 0 passed, $((${#tests[@]} + integration)) failed"
   exit 1
 }
 
-[[ $# -eq 2 ]] || setup_failed "usage: check.sh CVMM TESTKERNEL"
-cvmm=$1 testkernel=$2
-[[ -f $cvmm && -f $testkernel ]] || setup_failed "$cvmm or $testkernel is missing (run make first)"
-ldd "$cvmm" >/dev/null 2>&1 && setup_failed "$cvmm is dynamically linked; the rig needs a static build"
+[[ $# -eq 3 ]] || setup_failed "usage: check.sh CVMM TESTKERNEL INTEGRATION_TESTS"
+cvmm=$1 testkernel=$2 integ=$3
+repo=$(cd "$here/../.." && pwd)
+for f in "$cvmm" "$testkernel" "$integ"; do
+  [[ -f $f ]] || setup_failed "$f is missing (run make first)"
+done
+for f in "$cvmm" "$integ"; do
+  ldd "$f" >/dev/null 2>&1 && setup_failed "$f is dynamically linked; the rig needs a static build"
+done
 mkdir -p "$out/check"
 out=$(cd "$out" && pwd)
 work=$out/check
@@ -100,11 +117,26 @@ t_kernel=$(date +%s)
     echo "echo \"RIG-TEST-END $plat $name status=\$rc seconds=\$(awk \"BEGIN{print \$t1-\$t0}\")\""
     echo '[ $rc -eq 0 ] || failed=$((failed + 1))'
   done
+  if [[ $integration -eq 1 ]]; then
+    # The integration suite reads README.md and configs/ from its working directory,
+    # and the examples name build/testkernel.elf. CVMM_IT_REQUIRE_KVM=1: a test that
+    # needs KVM must run here, never be left out.
+    echo "mkdir -p /src/build && ln -s /bin/$(basename "$testkernel") /src/build/testkernel.elf"
+    echo "echo 'RIG-INTEGRATION-BEGIN'"
+    echo 'read t0 _ < /proc/uptime'
+    echo "(cd /src && CVMM=/bin/$(basename "$cvmm") TESTKERNEL=/bin/$(basename "$testkernel")" \
+      "CVMM_IT_REQUIRE_KVM=1 CK_FORK=yes CK_VERBOSITY=verbose" \
+      "CK_TIMEOUT_MULTIPLIER=$integ_multiplier timeout $integ_timeout $(basename "$integ")) 2>&1"
+    echo 'rc=$?; read t1 _ < /proc/uptime'
+    echo 'echo "RIG-INTEGRATION-END status=$rc seconds=$(awk "BEGIN{print $t1-$t0}")"'
+    echo '[ $rc -eq 0 ] || failed=$((failed + 1))'
+  fi
   echo 'echo "RIG-TESTS-DONE failed=$failed"'
   echo '[ $failed -eq 0 ]'
 } > "$work/guest.sh"
 
-"$here/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/guest.sh" "$cvmm" "$testkernel" >/dev/null ||
+"$here/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/guest.sh" "$cvmm" "$testkernel" \
+  "$integ" "$repo/README.md=/src/README.md" "$repo/configs=/src/configs" >/dev/null ||
   setup_failed "the initramfs could not be built"
 
 log=$work/console.log
@@ -181,11 +213,59 @@ check_test() {
   sum_hc=$((sum_hc + hc)) sum_mf=$((sum_mf + mf))
 }
 
+# Check the integration suite's block: its status, check's summary line with no failures
+# and no errors, and no test left out for lack of KVM (tests left out for lack of a
+# tool, strace, are named in the line). Prints its line and returns 0 if it passed.
+check_integration() {
+  local block end status secs summary checks=0 fails=0 errs=0 bad left why=()
+  block=$(awk '$0 == "RIG-INTEGRATION-BEGIN" { on = 1; next }
+    on && index($0, "RIG-INTEGRATION-END ") == 1 { print; exit } on { print }' <<<"$console")
+  end=$(grep '^RIG-INTEGRATION-END ' <<<"$block" || true)
+  if [[ -z $end ]]; then
+    echo "rig-check: FAIL integration suite: never finished${rig_error:+ ($rig_error)}"
+    return 1
+  fi
+  status=$(sed -n 's/.* status=\([0-9]*\).*/\1/p' <<<"$end")
+  secs=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<<"$end")
+  summary=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+$' <<<"$block" | tail -n1 || true)
+  case $status in
+    0) ;;
+    124|143|137) why+=("timed out after ${integ_timeout}s") ;;
+    *) why+=("integration-tests exited with status $status") ;;
+  esac
+  if [[ -z $summary ]]; then
+    why+=("no check summary line")
+  else
+    read -r checks fails errs < <(sed 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)/\1 \2 \3/' <<<"$summary")
+    (( checks > 0 )) || why+=("no checks ran")
+    if (( fails + errs > 0 )); then
+      # check's lines: FILE:LINE:F|E:TCASE:TEST:ITERATION: MESSAGE
+      bad=$(grep -E '^[^:]+:[0-9]+:[EF]:' <<<"$block" | cut -d: -f5 | sort -u | tr '\n' ' ')
+      why+=("$fails failures, $errs errors in: ${bad% }")
+    fi
+  fi
+  if grep -q '^integration: .* /dev/kvm, which this host lacks' <<<"$block"; then
+    why+=("tests left out for lack of /dev/kvm")
+  fi
+  left=$(sed -n 's/^integration: \(.*\), which this host lacks; left out: \(.*\)/\1: \2/p' <<<"$block" |
+    paste -sd ';' - || true)
+  if [[ ${#why[@]} -gt 0 ]]; then
+    local joined
+    printf -v joined '%s; ' "${why[@]}"
+    echo "rig-check: FAIL integration suite: ${joined%; } (${summary:-no summary})"
+    return 1
+  fi
+  echo "rig-check: PASS integration suite (${secs}s; $summary${left:+; left out: $left})"
+}
+
 passed=0 failed=0 sum_hc=0 sum_mf=0
 for t in "${tests[@]}"; do
   read -r plat name want _ <<<"$t"
   if check_test "$plat" "$name" "$want"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
+if [[ $integration -eq 1 ]]; then
+  if check_integration; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
 if [[ -n $rig_error ]]; then
   # Counted as one more failure, so the closing line cannot read as a pass.
   echo "rig-check: FAIL $rig_error (console log: $log)"

@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Build a gzip cpio initramfs: busybox-static, an /init that runs SCRIPT (as /rig.sh) and
 # prints "RIG-EXIT <status>" before powering off. Each FILE goes to /bin, with the shared
-# libraries of dynamically linked ELF files copied to the paths ldd reports.
+# libraries of dynamically linked ELF files copied to the paths ldd reports. FILE=/PATH
+# puts FILE (a file or a whole directory) at /PATH instead, as it is.
 set -euo pipefail
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
-[[ $# -ge 2 ]] || die "usage: mkinitramfs.sh OUT.cpio.gz SCRIPT [FILE...]"
+[[ $# -ge 2 ]] || die "usage: mkinitramfs.sh OUT.cpio.gz SCRIPT [FILE | FILE=/PATH ...]"
 out=$1 script=$2
 shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [[ -f $script ]] || die "script $script not found"
-for f in "$@"; do [[ -f $f ]] || die "file $f not found"; done
+bin_files=() placed=()
+for f in "$@"; do
+  if [[ $f == *=/* ]]; then
+    [[ -e ${f%%=/*} ]] || die "${f%%=/*} not found"
+    placed+=("$f")
+  else
+    [[ -f $f ]] || die "file $f not found"
+    bin_files+=("$f")
+  fi
+done
 [[ $(id -u) -eq 0 ]] || die "must run as root (it creates /dev/console with mknod)"
 "$here/install-deps.sh"
 
@@ -36,7 +46,12 @@ mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 
 cp "$script" "$root/rig.sh"
-for f in "$@"; do
+for p in "${placed[@]}"; do
+  dest=$root/${p#*=/}
+  mkdir -p "$(dirname "$dest")"
+  cp -RL "${p%%=/*}" "$dest"
+done
+for f in "${bin_files[@]}"; do
   dest=$root/bin/$(basename "$f")
   rm -f "$dest"   # may be a busybox applet symlink: replace it, never write through it
   cp -L "$f" "$dest"
