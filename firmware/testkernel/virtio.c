@@ -220,7 +220,8 @@ bool virtio_find(struct vdev *d, uint32_t device_id, unsigned int nth)
 			continue;
 		if (rd(d, VIRTIO_MMIO_DEVICE_ID) != device_id || nth--)
 			continue;
-		d->gsi = be32(irq);
+		/* <gsi flags> (x86's IOAPIC) or <type spi flags> (a GIC). */
+		d->gsi = be32(irq + (len >= 12 ? 4 : 0));
 		return true;
 	}
 	return false;
