@@ -151,18 +151,17 @@ bool fdt_reg(const void *fdt, uint32_t node, uint64_t *base, uint64_t *size)
 	return true;
 }
 
-/* The device tree module cvmm passed, or NULL. */
-const void *fdt_from_boot(void)
+/* The first node after `after` whose name starts with `name` (before '@'). */
+static bool has_name(const void *fdt, uint32_t node, const void *want)
 {
-	const struct hvm_start_info *si = boot.si;
+	uint32_t size;
+	const char *n = (const char *)structs(fdt, &size) + node + 4;
+	size_t len = strlen(want);
 
-	for (uint32_t i = 0; i < si->nr_modules; i++) {
-		const struct hvm_modlist_entry *m =
-			(const void *)(si->modlist_paddr + i * sizeof(*m));
+	return !strncmp(n, want, len) && (n[len] == 0 || n[len] == '@');
+}
 
-		if (m->size >= sizeof(struct fdt_hdr) &&
-		    fdt_valid((const void *)m->paddr))
-			return (const void *)m->paddr;
-	}
-	return NULL;
+uint32_t fdt_next_named(const void *fdt, uint32_t after, const char *name)
+{
+	return next_node(fdt, after, has_name, name);
 }

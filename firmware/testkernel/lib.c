@@ -1,6 +1,7 @@
 /* Freestanding helpers: memory and string functions, printk. */
 #include "kernel.h"
 
+#if defined(__x86_64__)
 void *memset(void *d, int c, size_t n)
 {
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
@@ -14,6 +15,28 @@ void *memcpy(void *d, const void *s, size_t n)
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 	return r;
 }
+#else
+/* Plain loops (built with -fno-tree-loop-distribute-patterns, so the
+ * compiler does not turn them back into calls to themselves). */
+void *memset(void *d, int c, size_t n)
+{
+	uint8_t *p = d;
+
+	while (n--)
+		*p++ = (uint8_t)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	uint8_t *p = d;
+	const uint8_t *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+#endif
 
 int memcmp(const void *a, const void *b, size_t n)
 {
@@ -140,14 +163,14 @@ int vsnprintf_(char *buf, size_t len, const char *fmt, va_list ap)
 }
 
 /*
- * One `out` per byte, without polling the line status: cvmm's UART is
- * always ready. (`rep outsb` would be one exit per line, but some hosts
- * do not emulate string I/O from ring 3.)
+ * One write per byte to the UART's transmit register, without polling the
+ * line status: cvmm's UART is always ready. (On x86, `rep outsb` would be
+ * one exit per line, but some hosts do not emulate string I/O from ring 3.)
  */
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		outb(0x3f8, (uint8_t)s[i]);
+		uart_out((uint8_t)s[i]);
 }
 
 void printk(const char *fmt, ...)
@@ -160,4 +183,19 @@ void printk(const char *fmt, ...)
 	n = vsnprintf_(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+void check(bool ok, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf_(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk("%s %s\n", ok ? "PASS" : "FAIL", buf);
+	if (ok)
+		checks_passed++;
+	else
+		checks_failed++;
 }

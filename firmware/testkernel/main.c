@@ -170,21 +170,6 @@ uint64_t syscall4(uint64_t nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 	return nr;
 }
 
-void check(bool ok, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf_(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	printk("%s %s\n", ok ? "PASS" : "FAIL", buf);
-	if (ok)
-		checks_passed++;
-	else
-		checks_failed++;
-}
-
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -235,6 +220,21 @@ bool map_high_ram(void)
 	}
 	/* Entries went from not-present to present: no stale TLB entries. */
 	return true;
+}
+
+/* The device tree module cvmm passed, or NULL. */
+const void *fdt_from_boot(void)
+{
+	const struct hvm_start_info *si = boot.si;
+
+	for (uint32_t i = 0; i < si->nr_modules; i++) {
+		const struct hvm_modlist_entry *m =
+			(const void *)(si->modlist_paddr + i * sizeof(*m));
+
+		if (m->size >= 40 /* an FDT header */ && fdt_valid((const void *)m->paddr))
+			return (const void *)m->paddr;
+	}
+	return NULL;
 }
 
 static void parse_boot(const struct hvm_start_info *si)

@@ -1,7 +1,7 @@
 /*
- * Drivers for cvmm's paravirtual devices (see devices/pv_abi.h), and the
- * conversion request itself, which goes by hypercall where the platform
- * delivers hypercalls to cvmm.
+ * x86: the conversion request, which goes by hypercall where the platform
+ * delivers hypercalls to cvmm (else by the device, pv_dev.c), sharing for
+ * the shared tests, and the CPU start device.
  */
 #include "kernel.h"
 
@@ -11,12 +11,6 @@
 #define MODE_BITS (PV_CONV_MODE_ZERO | PV_CONV_MODE_PRESERVE)
 
 struct conv_counts conv_counts;
-
-void vm_exit(uint32_t status)
-{
-	for (;;)
-		outl(PV_EXIT_PORT, status);
-}
 
 /*
  * The hypercall instruction, or 0 for none: KVM's CPUID signature with
@@ -93,16 +87,24 @@ uint32_t pv_convert(uint64_t gpa, uint64_t npages, uint32_t attrs)
 	if (!(attrs & MODE_BITS) && hypercall_insn())
 		return map_gpa_range(gpa, npages, attrs);
 	conv_counts.device++;
-	outl(PV_CONV_GPA_LO, (uint32_t)gpa);
-	outl(PV_CONV_GPA_HI, (uint32_t)(gpa >> 32));
-	outl(PV_CONV_NPAGES, (uint32_t)npages);
-	outl(PV_CONV_ATTRS, attrs);
-	return inl(PV_CONV_RESULT);
+	return pv_convert_device(gpa, npages, attrs);
 }
 
-uint32_t pv_footprint_pages(void)
+/* What a CoCo guest does with a restricted-dma-pool: share it. */
+bool dma_pool_share(uint64_t base, uint64_t size)
 {
-	return inl(PV_CONV_FOOTPRINT);
+	return pv_convert(base, size / PAGE, PV_CONV_MODE_PRESERVE) == PV_OK ||
+	       pv_convert(base, size / PAGE, 0) == PV_OK;
+}
+
+uint32_t page_share(uint64_t gpa)
+{
+	return pv_convert(gpa, 1, 0);
+}
+
+uint32_t page_private(uint64_t gpa)
+{
+	return pv_convert(gpa, 1, PV_CONV_ENCRYPTED);
 }
 
 uint32_t pv_cpu_start(uint32_t cpu, uint32_t entry, uint32_t arg)
@@ -112,38 +114,4 @@ uint32_t pv_cpu_start(uint32_t cpu, uint32_t entry, uint32_t arg)
 	outl(PV_CPU_ARG, arg);
 	outl(PV_CPU_CMD, PV_CPU_CMD_START);
 	return inl(PV_CPU_STATUS);
-}
-
-uint32_t pv_test(uint32_t cmd, uint64_t addr, uint32_t len, uint32_t arg)
-{
-	outl(PV_TEST_ADDR_LO, (uint32_t)addr);
-	outl(PV_TEST_ADDR_HI, (uint32_t)(addr >> 32));
-	outl(PV_TEST_LEN, len);
-	outl(PV_TEST_ARG, arg);
-	outl(PV_TEST_CMD, cmd);
-	return inl(PV_TEST_STATUS);
-}
-
-uint32_t pv_test_value(void)
-{
-	return inl(PV_TEST_VALUE);
-}
-
-uint32_t pv_test_refused(void)
-{
-	return inl(PV_TEST_REFUSED);
-}
-
-uint32_t fnv1a_continue(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * PV_FNV_PRIME;
-	return h;
-}
-
-uint32_t fnv1a(const void *p, size_t n)
-{
-	return fnv1a_continue(PV_FNV_OFFSET, p, n);
 }

@@ -13,18 +13,6 @@ void t_hello(const char *arg)
 	      boot.ram_bytes >> 10);
 }
 
-void t_exit(const char *arg)
-{
-	uint64_t status;
-
-	if (!parse_u64(arg, &status) || status > 255) {
-		check(false, "exit:N needs N in 0..255, got '%s'", arg);
-		return;
-	}
-	printk("exiting with status %lu\n", status);
-	vm_exit((uint32_t)status);
-}
-
 /* Fill, then verify, [a, b) with an address-derived pattern. */
 static uint64_t pattern_range(uint64_t a, uint64_t b, bool verify)
 {

@@ -40,9 +40,7 @@ static bool prepare(void)
 		check(false, "DMA pool found in the device tree");
 		return false;
 	}
-	/* What a CoCo guest does with a restricted-dma-pool: share it. */
-	check(pv_convert(pool_base, pool_size / PAGE, PV_CONV_MODE_PRESERVE) ==
-		      PV_OK || pv_convert(pool_base, pool_size / PAGE, 0) == PV_OK,
+	check(dma_pool_share(pool_base, pool_size),
 	      "DMA pool [0x%lx, +%lu KiB) is shared", pool_base, pool_size >> 10);
 	irq_enable();
 	done = true;
@@ -135,8 +133,8 @@ void t_virtio_blk(const char *arg)
 		return;
 	free0 = bounce_free_slots();
 	irqs0 = irq_count[0];
-	capacity = *(volatile uint64_t *)(d.base + VIRTIO_MMIO_CONFIG +
-		offsetof(struct virtio_blk_config, capacity));
+	capacity = mmio_rd64(d.base + VIRTIO_MMIO_CONFIG +
+			     offsetof(struct virtio_blk_config, capacity));
 	check(capacity >= 1024, "disk of %lu sectors", capacity);
 	for (uint32_t i = 0; i < PATTERN_LEN; i++)
 		src[i] = pattern(i);
@@ -236,7 +234,8 @@ void t_virtio_console(const char *arg)
 /*
  * test=flood:serial|virtio: console output without end, for the host's
  * "stdout is a pipe nobody reads" tests (cvmm must still stop on SIGTERM).
- * serial: `rep outsb` of 4 KiB lines to COM1, one exit per page of bytes;
+ * serial: 4 KiB lines to the UART (x86: `rep outsb` to COM1, one exit
+ * per page of bytes);
  * virtio: 4 KiB buffers on virtio-console's transmit queue.
  */
 #define FLOOD_CHUNK 4096u
@@ -253,6 +252,7 @@ static void flood_serial(void)
 
 	fill_lines(line, sizeof(line));
 	for (;;) {
+#if defined(__x86_64__)
 		const void *p = line;
 		uint64_t n = sizeof(line);
 
@@ -260,6 +260,9 @@ static void flood_serial(void)
 				 : "+S"(p), "+c"(n)
 				 : "d"((uint16_t)0x3f8)
 				 : "memory");
+#else
+		console_write((const char *)line, sizeof(line));
+#endif
 	}
 }
 

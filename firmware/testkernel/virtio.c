@@ -9,16 +9,15 @@
 #include "../../devices/virtio/virtio.h"
 
 #define RING_ALIGN 4096u
-#define WAIT_CYCLES 20000000000ULL /* generous: some hosts are slow */
 
 static uint32_t rd(const struct vdev *d, uint32_t off)
 {
-	return *(volatile uint32_t *)(d->base + off);
+	return mmio_rd32(d->base + off);
 }
 
 static void wr(const struct vdev *d, uint32_t off, uint32_t v)
 {
-	*(volatile uint32_t *)(d->base + off) = v;
+	mmio_wr32(d->base + off, v);
 }
 
 /*
@@ -142,12 +141,12 @@ void vq_kick(struct vdev *d, unsigned int qi, uint16_t head)
 	volatile struct vring_avail *a = avail_ring(q);
 
 	a->ring[q->avail_idx % q->size] = head;
-	__asm__ volatile("" ::: "memory"); /* x86: stores stay ordered */
+	wmb(); /* the entry before the index that publishes it */
 	q->avail_idx++;
 	a->idx = q->avail_idx;
 	/* used_event (the entry after the ring): interrupt with the next one. */
 	a->ring[q->size] = q->last_used;
-	__asm__ volatile("mfence" ::: "memory");
+	mb(); /* the ring in memory before the notify */
 	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, qi);
 }
 
@@ -155,15 +154,16 @@ void vq_kick(struct vdev *d, unsigned int qi, uint16_t head)
 bool vq_wait(struct vdev *d, unsigned int qi, uint32_t *id, uint32_t *len)
 {
 	struct vq *q = &d->q[qi];
-	uint64_t deadline = rdtsc() + WAIT_CYCLES;
+	uint64_t deadline = arch_ticks() + ARCH_WAIT_TICKS;
 	volatile struct vring_used *u = used_ring(q);
 	volatile struct vring_used_elem *e;
 
 	while (u->idx == q->last_used)
-		if (rdtsc() > deadline)
+		if (arch_ticks() > deadline)
 			return false;
 		else
 			cpu_relax();
+	rmb(); /* the index before the entry it covers */
 	e = &u->ring[q->last_used % q->size];
 	*id = e->id;
 	*len = e->len;
@@ -220,7 +220,8 @@ bool virtio_find(struct vdev *d, uint32_t device_id, unsigned int nth)
 			continue;
 		if (rd(d, VIRTIO_MMIO_DEVICE_ID) != device_id || nth--)
 			continue;
-		d->gsi = be32(irq);
+		/* <gsi flags> (x86's IOAPIC) or <type spi flags> (a GIC). */
+		d->gsi = be32(irq + (len >= 12 ? 4 : 0));
 		return true;
 	}
 	return false;

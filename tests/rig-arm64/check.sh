@@ -39,15 +39,15 @@ tests=(
   "pkvm virtio-console   -      --memory 64M --console virtio"
   "pkvm dma-escape       -      --memory 64M --disk /tmp/escape.img"
   "pkvm pool-exhaust     -      --memory 64M --rng --dma-pool 1M"
-  "pkvm isolation        -      --memory 64M"
+  "pkvm isolation        -      --memory 64M --testdev"
   "pkvm unshare-under-io -      --memory 64M --disk /tmp/disk.img"
-  "pkvm scrub            report --memory 64M"
   "soft hello            -      --memory 64M"
   "soft memtest          -      --memory 32M"
   "soft smp:2            -      --memory 64M --cpus 2"
   "soft virtio-blk       -      --memory 64M --disk /tmp/disk.img"
   "soft virtio-rng       -      --memory 64M --rng"
   "soft virtio-console   -      --memory 64M --console virtio"
+  "soft dma-escape       -      --memory 64M --disk /tmp/escape.img"
   "soft pool-exhaust     -      --memory 64M --rng --dma-pool 1M"
 )
 
