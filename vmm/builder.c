@@ -3,8 +3,8 @@
  * Assembles one VM from a resolved config, in this order: resolve (check
  * the kernel, plan the layout and the launch list), prepare the devices'
  * user input (open the disks), probe the platform, create the VM and its
- * RAM, execute the launch list through the platform, add the devices,
- * share the DMA pool, create the vCPUs, finalize the launch, start the
+ * RAM, execute the launch list through the platform, create the vCPUs,
+ * add the devices, share the DMA pool, finalize the launch, start the
  * device threads. Everything that reads user input happens before KVM is
  * touched. The builder is the only code that knows every device; kinds
  * come from one table (device_types.c), places from the architecture.
@@ -270,6 +270,11 @@ static int build_machine(struct vm *vm, struct devices *d,
 
 	if (!ret)
 		ret = step(vm_launch(vm, &r->launch), "loading the boot image");
+	/* vCPUs before devices: arm64's vGIC takes irqfds only once it is
+	 * initialised, and it can be only after every vCPU exists. */
+	if (!ret)
+		ret = step(vm_create_vcpus(vm, c->cpus, r->entry),
+			   "creating vCPUs");
 	if (!ret)
 		ret = step(add_system_devices(vm, d, c), "adding devices");
 	if (!ret)
@@ -277,9 +282,6 @@ static int build_machine(struct vm *vm, struct devices *d,
 			   "adding virtio devices");
 	if (!ret)
 		ret = step(share_pool(vm, &r->plan), "sharing the DMA pool");
-	if (!ret)
-		ret = step(vm_create_vcpus(vm, c->cpus, r->entry),
-			   "creating vCPUs");
 	if (!ret)
 		ret = step(vm_finalize(vm), "finalizing the launch");
 	if (!ret)

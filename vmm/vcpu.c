@@ -142,8 +142,15 @@ static void *vcpu_main(void *arg)
 		struct exit_outcome out;
 		int ret;
 
-		/* A KVM_RUN failure leaves exit_reason as it was: never stale. */
-		v->run->exit_reason = KVM_EXIT_UNKNOWN;
+		/*
+		 * A KVM_RUN failure leaves exit_reason as it was: mark it
+		 * unknown so a stale reason is never taken for a new exit.
+		 * Not after an MMIO exit: arm64 KVM completes the access (and
+		 * moves the guest past it) only while exit_reason still says
+		 * KVM_EXIT_MMIO, else the guest repeats it forever.
+		 */
+		if (v->run->exit_reason != KVM_EXIT_MMIO)
+			v->run->exit_reason = KVM_EXIT_UNKNOWN;
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		enum exit_action a =
 			exit_handle(&env, v->run, ret, ret < 0 ? errno : 0, &out);
