@@ -112,8 +112,11 @@ t_kernel=$(date +%s)
     read -r plat name _ args <<<"$t"
     echo "echo 'RIG-TEST-BEGIN $plat $name'"
     echo "read t0 _ < /proc/uptime"
-    echo "timeout $test_timeout cvmm run --kernel /bin/$(basename "$testkernel") --platform $plat --stats $args --cmdline test=$name 2>&1"
-    echo 'rc=$?; read t1 _ < /proc/uptime'
+    # stdout and stderr apart, then one after the other: the guest's console leaves cvmm
+    # through a writer thread, so on one stream cvmm's own log lines could land in the
+    # middle of a guest line (seen: "RESULT ... passed=30 fa<log line>iled=0").
+    echo "timeout $test_timeout cvmm run --kernel /bin/$(basename "$testkernel") --platform $plat --stats $args --cmdline test=$name >/tmp/rig.out 2>/tmp/rig.err"
+    echo 'rc=$?; read t1 _ < /proc/uptime; cat /tmp/rig.out /tmp/rig.err'
     echo "echo \"RIG-TEST-END $plat $name status=\$rc seconds=\$(awk \"BEGIN{print \$t1-\$t0}\")\""
     echo '[ $rc -eq 0 ] || failed=$((failed + 1))'
   done
