@@ -140,6 +140,7 @@ failures() {
     124|143|137) echo "timed out after ${test_timeout}s" ;;
     *) echo "cvmm exited with status $status" ;;
   esac
+  grep -m1 '^cvmm: error' <<<"$block" || true
   grep -q '^RESULT test=[^ ]* passed=[0-9]* failed=0$' <<<"$block" || echo "no RESULT line with failed=0"
   grep -m1 '^FAIL ' <<<"$block" || true
   grep -m1 '^SKIP' <<<"$block" | sed 's/^/skipped: /' || true
@@ -167,8 +168,8 @@ check_test() {
   status=$(sed -n 's/.* status=\([0-9]*\).*/\1/p' <<<"$end")
   secs=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<<"$end")
   if [[ $kind == report ]]; then
-    echo "rig-check-arm64: REPORT $plat $name (status $status, ${secs}s):" \
-      "$(grep -E '^(RESULT|REPORT|FAIL|SKIP)' <<<"$block" | paste -sd ';' - || echo 'no result lines')"
+    why=$(grep -E '^(RESULT|REPORT|FAIL|SKIP|cvmm: error)' <<<"$block" | paste -sd ';' -)
+    echo "rig-check-arm64: REPORT $plat $name (status $status, ${secs}s): ${why:-no result lines}"
     return 2
   fi
   why=$(failures "$plat" "$block" "$status" | paste -sd ';' - | sed 's/;/; /g')
