@@ -91,6 +91,9 @@ const char *arch_vm_type_name(unsigned int t);
  */
 enum arch_irqchip { ARCH_IRQCHIP_KERNEL, ARCH_IRQCHIP_SPLIT };
 
+/* Put a in its empty state: arch_vm_destroy() is then always safe. */
+void arch_vm_init(struct arch_vm *a);
+
 /* After KVM_CREATE_VM: interrupt controller, timers, CPU features. */
 int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
 		   enum arch_irqchip irqchip) __attribute__((warn_unused_result));

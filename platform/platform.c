@@ -41,7 +41,8 @@ const char *platform_names(void)
 	if (!names[0]) {
 		size_t used = 0;
 
-		for (size_t i = 0; i < ARRAY_SIZE(platforms); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(platforms) &&
+				   used < sizeof(names); i++)
 			used += (size_t)snprintf(names + used, sizeof(names) - used,
 						 "%s%s", i ? ", " : "",
 						 platforms[i]->name);

@@ -52,8 +52,16 @@ int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 	uint64_t low;
 	char a[32], b[32];
 
-	arch_ram_regions(c->memory, ram);
+	unsigned int n = arch_ram_regions(c->memory, ram);
+
 	low = ram[0].gpa + ram[0].size;
+	if (ram[n - 1].gpa + ram[n - 1].size > ARCH_GPA_LIMIT) {
+		snprintf(err, errlen, "memory: %s does not fit below this "
+			 "architecture's guest-physical limit 0x%llx",
+			 format_size(c->memory, a, sizeof(a)),
+			 (unsigned long long)ARCH_GPA_LIMIT);
+		return -E2BIG;
+	}
 	if (plan_virtio(c, p, err, errlen))
 		return -E2BIG;
 	/* After the kernel, and never below the floor: boot info lives there. */

@@ -30,6 +30,7 @@ void vm_init(struct vm *vm)
 	vm->sys_fd = vm->vm_fd = vm->stop_efd = vm->input_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	bus_init(&vm->io, ARCH_IO_NAME);
+	arch_vm_init(&vm->arch);
 	bus_init(&vm->mmio, "mmio");
 	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++)
 		vm->gmem_fd[i] = vm->shared_fd[i] = -1;

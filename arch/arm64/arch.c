@@ -94,13 +94,18 @@ static int create_gic(struct arch_vm *a, int vm_fd)
 	return ret;
 }
 
+void arch_vm_init(struct arch_vm *a)
+{
+	a->gic_fd = -1;
+	a->target_known = false;
+}
+
 int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
 		   enum arch_irqchip irqchip)
 {
 	struct kvm_vcpu_init init;
 
 	(void)sys_fd;
-	a->gic_fd = -1;
 	if (irqchip != ARCH_IRQCHIP_KERNEL) {
 		log_err("arm64 has only an in-kernel GIC");
 		return -ENOTSUP;

@@ -21,6 +21,8 @@
 #define ARCH_DT_MAX 65536
 #define ARCH_DT_FLOOR ARM64_RAM_BASE
 #define ARCH_DT_CEILING ARM64_IPA_LIMIT
+/* Guest-physical addresses RAM may reach: the default 40-bit IPA space. */
+#define ARCH_GPA_LIMIT ARM64_IPA_LIMIT
 /* Secondary vCPUs are started by the guest through PSCI CPU_ON, which
  * KVM handles: their threads enter KVM_RUN at once and wait there. */
 #define ARCH_SECONDARIES_START_IN_KERNEL true

@@ -33,7 +33,9 @@ static int cpus_node(void *fdt, unsigned int ncpus)
 		FDT_TRY(fdt_begin_node(fdt, name));
 		FDT_TRY(fdt_property_string(fdt, "device_type", "cpu"));
 		FDT_TRY(fdt_property_string(fdt, "compatible", "arm,arm-v8"));
-		FDT_TRY(fdt_property_u32(fdt, "reg", i));
+		/* KVM gives vCPU i the MPIDR Aff0 = i[3:0], Aff1 = i[11:4]:
+		 * PSCI CPU_ON and the GIC find a CPU by that. */
+		FDT_TRY(fdt_property_u32(fdt, "reg", ((i >> 4) << 8) | (i & 0xf)));
 		FDT_TRY(fdt_property_string(fdt, "enable-method", "psci"));
 		FDT_TRY(fdt_end_node(fdt));
 	}

@@ -87,6 +87,11 @@ static int create_irqchip(int vm_fd, enum arch_irqchip irqchip)
 	return ret ? ret : kvm_ioctl_ptr(vm_fd, KVM_CREATE_PIT2, &pit);
 }
 
+void arch_vm_init(struct arch_vm *a)
+{
+	a->cpuid = NULL;
+}
+
 int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
 		   enum arch_irqchip irqchip)
 {

@@ -24,6 +24,8 @@
 #define ARCH_DT_MAX X86_FDT_MAX
 #define ARCH_DT_FLOOR X86_HIGH_START
 #define ARCH_DT_CEILING X86_MMIO_HOLE_START
+/* Guest-physical addresses RAM may reach (cvmm allows at most 1 TiB). */
+#define ARCH_GPA_LIMIT (1ULL << 48)
 
 /* Secondary vCPUs cannot run real mode here, so cvmm starts them (the
  * CPU start device) in the PVH entry state. */

@@ -50,6 +50,12 @@ void virtio_blk_close(struct virtio_blk *b);
 /* Does the device move its data through io_uring (else synchronously)? */
 bool virtio_blk_uring(const struct virtio_blk *b);
 
+/*
+ * Test only, with nothing in flight: submit an operation the device never
+ * uses (a NOP) to its ring; the ring's restrictions make it -EACCES.
+ */
+int virtio_blk_ring_try_nop(struct virtio_blk *b);
+
 extern const struct virtio_dev_ops virtio_blk_ops;
 
 #endif

@@ -37,16 +37,27 @@ void virtio_console_input(void *arg, const uint8_t *buf, size_t len)
  * runs under the device lock and a hold on guest memory, so it must not
  * block: what does not fit is dropped and counted, never waited for.
  */
+/*
+ * Guest output goes through the checked copy into a bounce buffer, never
+ * straight from guest memory into the output buffer: a guest that can
+ * take pages back (pKVM) makes a host load fault, and the checked copy
+ * survives that where a copy under the output buffer's lock would not.
+ */
 static void transmit(struct virtio_console *c, struct virtio_dev *d)
 {
-	while (virtio_next(d, VIRTIO_CONSOLE_TX, &c->chain)) {
-		int n = vq_hold(&d->dom, &c->chain, false, 0, c->chain.read_len,
-				c->iov, c->holds, VQ_MAX_BUFS);
+	uint8_t buf[4096];
 
-		for (int i = 0; i < n && c->out; i++)
-			outbuf_put(c->out, c->iov[i].iov_base, c->iov[i].iov_len);
-		if (n > 0)
-			vq_release(&d->dom, c->holds, n);
+	while (virtio_next(d, VIRTIO_CONSOLE_TX, &c->chain)) {
+		uint64_t len = c->chain.read_len;
+
+		for (uint64_t off = 0; off < len && c->out; off += sizeof(buf)) {
+			uint64_t n = len - off < sizeof(buf) ? len - off
+							     : sizeof(buf);
+
+			if (vq_chain_copy(&d->dom, &c->chain, false, off, buf, n))
+				break;
+			outbuf_put(c->out, buf, (size_t)n);
+		}
 		virtio_complete(d, VIRTIO_CONSOLE_TX, &c->chain, 0);
 	}
 }

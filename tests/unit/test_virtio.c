@@ -710,6 +710,15 @@ START_TEST(blk_thread_under_the_sandbox)
 }
 END_TEST
 
+/* The ring takes only the operations the device submits (the sandbox). */
+START_TEST(blk_ring_refuses_other_operations)
+{
+	if (!virtio_blk_uring(&blk))
+		return; /* the synchronous case has no ring */
+	ck_assert_int_eq(virtio_blk_ring_try_nop(&blk), -EACCES);
+}
+END_TEST
+
 static void add_blk_tests(TCase *t)
 {
 	tcase_add_test(t, register_file);
@@ -723,6 +732,7 @@ static void add_blk_tests(TCase *t)
 	tcase_add_test(t, blk_conversion_waits_for_held_buffer);
 	tcase_add_test(t, blk_thread_serves_in_flight);
 	tcase_add_test(t, blk_thread_under_the_sandbox);
+	tcase_add_test(t, blk_ring_refuses_other_operations);
 }
 
 Suite *virtio_suite(void)
