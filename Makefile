@@ -79,6 +79,9 @@ LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih libseccomp liburing) -lfdt
 STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih \
 	libseccomp liburing) -lfdt -lpthread
 ifeq ($(ARCH_DIR),x86)
+# SHA-384 for TDX's MRTD (x86 only: the arm64 sysroot has no libcrypto).
+LIBS += $(shell $(PKG_CONFIG) --libs libcrypto)
+STATIC_LIBS += $(shell $(PKG_CONFIG) --static --libs libcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 # The rig also runs a static integration-tests (libcheck.a, libsubunit.a).

@@ -155,4 +155,81 @@ static inline __u64 kvm_run_hypercall_flags(const struct kvm_run *run)
 	return v;
 }
 
+
+/* TDX (platform/tdx.c). Linux 7.3 has these in x86's asm/kvm.h only. */
+#if defined(__x86_64__)
+#ifndef KVM_TDX_MEASURE_MEMORY_REGION
+#define KVM_TDX_CAPABILITIES 0
+#define KVM_TDX_INIT_VM 1
+#define KVM_TDX_INIT_VCPU 2
+#define KVM_TDX_INIT_MEM_REGION 3
+#define KVM_TDX_FINALIZE_VM 4
+#define KVM_TDX_GET_CPUID 5
+#define KVM_TDX_MEASURE_MEMORY_REGION (1ULL << 0)
+
+struct kvm_tdx_cmd {
+	__u32 id;
+	__u32 flags;
+	__u64 data;
+	__u64 hw_error;
+};
+
+struct kvm_tdx_capabilities {
+	__u64 supported_attrs;
+	__u64 supported_xfam;
+	__u64 kernel_tdvmcallinfo_1_r11;
+	__u64 user_tdvmcallinfo_1_r11;
+	__u64 kernel_tdvmcallinfo_1_r12;
+	__u64 user_tdvmcallinfo_1_r12;
+	__u64 reserved[250];
+	struct kvm_cpuid2 cpuid;
+};
+
+struct kvm_tdx_init_vm {
+	__u64 attributes;
+	__u64 xfam;
+	__u64 mrconfigid[6];
+	__u64 mrowner[6];
+	__u64 mrownerconfig[6];
+	__u64 reserved[12];
+	struct kvm_cpuid2 cpuid;
+};
+
+struct kvm_tdx_init_mem_region {
+	__u64 source_addr;
+	__u64 gpa;
+	__u64 nr_pages;
+};
+#endif
+_Static_assert(sizeof(struct kvm_tdx_cmd) == 24, "kvm_tdx_cmd");
+_Static_assert(sizeof(struct kvm_tdx_capabilities) == 2056, "tdx caps");
+_Static_assert(sizeof(struct kvm_tdx_init_vm) == 264, "kvm_tdx_init_vm");
+_Static_assert(sizeof(struct kvm_tdx_init_mem_region) == 24, "mem_region");
+#endif
+
+#ifndef KVM_EXIT_TDX
+#define KVM_EXIT_TDX 40
+#endif
+#ifndef KVM_SYSTEM_EVENT_TDX_FATAL
+#define KVM_SYSTEM_EVENT_TDX_FATAL 7
+#endif
+
+/*
+ * kvm_run.tdx (KVM_EXIT_TDX) at the exit union: the TDVMCALL leaf (the
+ * guest's R11) and the answer KVM has already filled in, which every
+ * leaf's member of the kernel's union keeps first.
+ */
+struct kvm_tdx_exit {
+	__u64 flags;
+	__u64 nr;
+	__u64 ret;
+	__u64 data[5];
+};
+
+static inline struct kvm_tdx_exit *kvm_run_tdx(struct kvm_run *run)
+{
+	return (struct kvm_tdx_exit *)(void *)((char *)run +
+					      KVM_RUN_UNION_OFFSET);
+}
+
 #endif

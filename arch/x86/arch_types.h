@@ -11,6 +11,8 @@
 #include "fdt.h"
 #include "layout.h"
 #include "pvh.h"
+#include "tdvf.h"
+#include "tdvf_hob.h"
 
 #define ARCH_NAME "x86_64"
 /* The I/O space (ARCH_SPACE_IO) in messages and --stats: port I/O. */

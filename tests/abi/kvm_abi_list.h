@@ -109,3 +109,57 @@ ABI_VIEW("sizeof(kvm_run.hypercall.flags)",
 		 sizeof(((struct kvm_run *)0)->hypercall.pad) -
 		 offsetof(struct kvm_run, hypercall.longmode),
 	 sizeof(((struct kvm_run *)0)->hypercall.flags))
+
+/* TDX. */
+ABI_MACRO(KVM_TDX_CAPABILITIES)
+ABI_MACRO(KVM_TDX_INIT_VM)
+ABI_MACRO(KVM_TDX_INIT_VCPU)
+ABI_MACRO(KVM_TDX_INIT_MEM_REGION)
+ABI_MACRO(KVM_TDX_FINALIZE_VM)
+ABI_MACRO(KVM_TDX_GET_CPUID)
+ABI_MACRO(KVM_TDX_MEASURE_MEMORY_REGION)
+ABI_STRUCT(kvm_tdx_cmd)
+ABI_FIELD(kvm_tdx_cmd, id)
+ABI_FIELD(kvm_tdx_cmd, flags)
+ABI_FIELD(kvm_tdx_cmd, data)
+ABI_FIELD(kvm_tdx_cmd, hw_error)
+ABI_STRUCT(kvm_tdx_capabilities)
+ABI_FIELD(kvm_tdx_capabilities, supported_attrs)
+ABI_FIELD(kvm_tdx_capabilities, supported_xfam)
+ABI_FIELD(kvm_tdx_capabilities, kernel_tdvmcallinfo_1_r11)
+ABI_FIELD(kvm_tdx_capabilities, user_tdvmcallinfo_1_r11)
+ABI_FIELD(kvm_tdx_capabilities, kernel_tdvmcallinfo_1_r12)
+ABI_FIELD(kvm_tdx_capabilities, user_tdvmcallinfo_1_r12)
+ABI_FIELD(kvm_tdx_capabilities, reserved)
+ABI_FIELD(kvm_tdx_capabilities, cpuid)
+ABI_STRUCT(kvm_tdx_init_vm)
+ABI_FIELD(kvm_tdx_init_vm, attributes)
+ABI_FIELD(kvm_tdx_init_vm, xfam)
+ABI_FIELD(kvm_tdx_init_vm, mrconfigid)
+ABI_FIELD(kvm_tdx_init_vm, mrowner)
+ABI_FIELD(kvm_tdx_init_vm, mrownerconfig)
+ABI_FIELD(kvm_tdx_init_vm, reserved)
+ABI_FIELD(kvm_tdx_init_vm, cpuid)
+ABI_STRUCT(kvm_tdx_init_mem_region)
+ABI_FIELD(kvm_tdx_init_mem_region, source_addr)
+ABI_FIELD(kvm_tdx_init_mem_region, gpa)
+ABI_FIELD(kvm_tdx_init_mem_region, nr_pages)
+ABI_MACRO(KVM_EXIT_TDX)
+ABI_MACRO(KVM_SYSTEM_EVENT_TDX_FATAL)
+
+/* kvm_run.tdx through cvmm's view (struct kvm_tdx_exit). */
+ABI_VIEW("offsetof(kvm_run, tdx.flags)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_tdx_exit, flags),
+	 offsetof(struct kvm_run, tdx.flags))
+ABI_VIEW("offsetof(kvm_run, tdx.nr)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_tdx_exit, nr),
+	 offsetof(struct kvm_run, tdx.nr))
+ABI_VIEW("offsetof(kvm_run, tdx.unknown.ret)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_tdx_exit, ret),
+	 offsetof(struct kvm_run, tdx.unknown.ret))
+ABI_VIEW("offsetof(kvm_run, tdx.get_quote.ret)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_tdx_exit, ret),
+	 offsetof(struct kvm_run, tdx.get_quote.ret))
+ABI_VIEW("offsetof(kvm_run, tdx.unknown.data)",
+	 KVM_RUN_UNION_OFFSET + offsetof(struct kvm_tdx_exit, data),
+	 offsetof(struct kvm_run, tdx.unknown.data))
