@@ -172,7 +172,6 @@ static inline __u64 kvm_run_hypercall_flags(const struct kvm_run *run)
 #define KVM_SEV_SNP_LAUNCH_UPDATE 101
 #define KVM_SEV_SNP_LAUNCH_FINISH 102
 #define KVM_SEV_SNP_PAGE_TYPE_NORMAL 0x1
-#define KVM_SEV_SNP_PAGE_TYPE_VMSA 0x2
 #define KVM_SEV_SNP_PAGE_TYPE_ZERO 0x3
 #define KVM_SEV_SNP_PAGE_TYPE_UNMEASURED 0x4
 #define KVM_SEV_SNP_PAGE_TYPE_SECRETS 0x5

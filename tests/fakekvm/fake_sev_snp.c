@@ -215,7 +215,7 @@ static int launch_update(struct fake *f, struct fake_vm *vm,
 	if (!u->len || u->len & 4095 || u->uaddr & 4095 || u->flags ||
 	    u->type < KVM_SEV_SNP_PAGE_TYPE_NORMAL ||
 	    u->type > KVM_SEV_SNP_PAGE_TYPE_CPUID ||
-	    u->type == KVM_SEV_SNP_PAGE_TYPE_VMSA) {
+	    u->type == 2 /* VMSA: KVM's own, at FINISH */) {
 		fake_violation(f, "SNP_LAUNCH_UPDATE", "len, uaddr, flags or "
 			       "type refused");
 		return EINVAL;
