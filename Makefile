@@ -97,7 +97,9 @@ LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) \
 	$(wildcard platform/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 COMMON_TEST_SRCS := $(wildcard tests/common/*.c)
-UNIT_SRCS := $(wildcard tests/unit/*.c) $(COMMON_TEST_SRCS)
+# The fake KVM (tests/fakekvm/) is linked into the unit tests only.
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/fakekvm/*.c) \
+	$(COMMON_TEST_SRCS)
 INTEG_SRCS := $(wildcard tests/integration/*.c) $(COMMON_TEST_SRCS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
@@ -112,6 +114,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
+	golden-traces \
 	check-sanitize bench fuzz rig-check rig-check-arm64 arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
@@ -173,6 +176,12 @@ include $(TESTKERNEL_MK)
 
 check-unit: $(O)/unit-tests
 	$(O)/unit-tests
+
+# Rewrite the fake KVM's golden traces (tests/fakekvm/golden/) from the
+# current code; review the diff before committing it.
+golden-traces: $(O)/unit-tests
+	CVMM_GOLDEN_UPDATE=1 $(O)/unit-tests
+	git diff --stat -- tests/fakekvm/golden
 
 check-integration: $(O)/integration-tests $(O)/cvmm $(O)/testkernel.elf
 	CVMM=$(O)/cvmm TESTKERNEL=$(O)/testkernel.elf $(O)/integration-tests

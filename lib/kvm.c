@@ -4,16 +4,50 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
+
+static int host_open(const char *path, int flags)
+{
+	return open(path, flags | O_CLOEXEC);
+}
+
+static int host_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	return ioctl(fd, req, arg);
+}
+
+static void *host_map_run(int vcpu_fd, size_t size)
+{
+	return mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+}
+
+const struct kvm_sys_ops kvm_sys_host = { host_open, host_ioctl,
+					  host_map_run };
+const struct kvm_sys_ops *kvm_sys = &kvm_sys_host;
+
+int kvm_open_dev(const char *path)
+{
+	int fd = kvm_sys->open(path, O_RDWR);
+
+	return fd < 0 ? -errno : fd;
+}
+
+struct kvm_run *kvm_map_run(int vcpu_fd, size_t size)
+{
+	void *p = kvm_sys->map_run(vcpu_fd, size);
+
+	return p == MAP_FAILED ? NULL : p;
+}
 
 int kvm_ioctl_raw(int fd, unsigned long req, unsigned long arg)
 {
 	int ret;
 
 	do
-		ret = ioctl(fd, req, arg);
+		ret = kvm_sys->ioctl(fd, req, arg);
 	while (ret < 0 && errno == EINTR && req != KVM_RUN);
 	return ret < 0 ? -errno : ret;
 }
@@ -39,11 +73,11 @@ long kvm_cap(int fd, long cap)
 
 int kvm_open_system(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int fd = kvm_open_dev("/dev/kvm");
 	int version;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	version = kvm_ioctl_raw(fd, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
 		close(fd);

@@ -12,7 +12,32 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
+#include <stddef.h>
+
 #include "kvm_abi.h"
+
+/*
+ * The one seam between cvmm and the kernel's KVM: every open of a KVM
+ * device (/dev/kvm, /dev/sev), every KVM ioctl (KVM_RUN included) and the
+ * mapping of each vCPU's kvm_run area go through kvm_sys. It points at
+ * the host's system calls; the tests' fake KVM (tests/fakekvm/) swaps it
+ * to record every call and to enforce KVM's rules without a kernel. The
+ * calls behave as the system calls do (-1 and errno; MAP_FAILED).
+ */
+struct kvm_sys_ops {
+	int (*open)(const char *path, int flags);
+	int (*ioctl)(int fd, unsigned long req, unsigned long arg);
+	void *(*map_run)(int vcpu_fd, size_t size);
+};
+
+extern const struct kvm_sys_ops kvm_sys_host;
+extern const struct kvm_sys_ops *kvm_sys;
+
+/* Open a KVM device node read-write (close-on-exec). Returns fd or -errno. */
+int kvm_open_dev(const char *path) __attribute__((warn_unused_result));
+
+/* Map a vCPU's kvm_run area. Returns it or NULL (errno set). */
+struct kvm_run *kvm_map_run(int vcpu_fd, size_t size);
 
 int kvm_ioctl_raw(int fd, unsigned long req, unsigned long arg);
 int kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,

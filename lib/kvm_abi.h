@@ -155,6 +155,76 @@ static inline __u64 kvm_run_hypercall_flags(const struct kvm_run *run)
 	return v;
 }
 
+/*
+ * Confidential x86 VMs: KVM_MEMORY_ENCRYPT_OP commands and the values
+ * around them (Linux 7.3 arch/x86/include/uapi/asm/kvm.h).
+ */
+#ifndef KVM_CAP_EXIT_HYPERCALL
+#define KVM_CAP_EXIT_HYPERCALL 201
+#endif
+
+/* SEV-SNP (platform/sev_snp.c). struct kvm_sev_cmd is in 6.1 already;
+ * Linux 7.3 has all of these in x86's asm/kvm.h only. */
+#if defined(__x86_64__)
+#ifndef KVM_SEV_SNP_PAGE_TYPE_NORMAL
+#define KVM_SEV_INIT2 22
+#define KVM_SEV_SNP_LAUNCH_START 100
+#define KVM_SEV_SNP_LAUNCH_UPDATE 101
+#define KVM_SEV_SNP_LAUNCH_FINISH 102
+#define KVM_SEV_SNP_PAGE_TYPE_NORMAL 0x1
+#define KVM_SEV_SNP_PAGE_TYPE_ZERO 0x3
+#define KVM_SEV_SNP_PAGE_TYPE_UNMEASURED 0x4
+#define KVM_SEV_SNP_PAGE_TYPE_SECRETS 0x5
+#define KVM_SEV_SNP_PAGE_TYPE_CPUID 0x6
+#define KVM_X86_GRP_SEV 1
+#define KVM_X86_SEV_VMSA_FEATURES 0
+#define KVM_X86_SNP_POLICY_BITS 1
+
+struct kvm_sev_init {
+	__u64 vmsa_features;
+	__u32 flags;
+	__u16 ghcb_version;
+	__u16 pad1;
+	__u32 pad2[8];
+};
+
+struct kvm_sev_snp_launch_start {
+	__u64 policy;
+	__u8 gosvw[16];
+	__u16 flags;
+	__u8 pad0[6];
+	__u64 pad1[4];
+};
+
+struct kvm_sev_snp_launch_update {
+	__u64 gfn_start;
+	__u64 uaddr;
+	__u64 len;
+	__u8 type;
+	__u8 pad0;
+	__u16 flags;
+	__u32 pad1;
+	__u64 pad2[4];
+};
+
+struct kvm_sev_snp_launch_finish {
+	__u64 id_block_uaddr;
+	__u64 id_auth_uaddr;
+	__u8 id_block_en;
+	__u8 auth_key_en;
+	__u8 vcek_disabled;
+	__u8 host_data[32];
+	__u8 pad0[3];
+	__u16 flags;
+	__u64 pad1[4];
+};
+#endif
+_Static_assert(sizeof(struct kvm_sev_cmd) == 24, "kvm_sev_cmd");
+_Static_assert(sizeof(struct kvm_sev_init) == 48, "kvm_sev_init");
+_Static_assert(sizeof(struct kvm_sev_snp_launch_start) == 64, "launch_start");
+_Static_assert(sizeof(struct kvm_sev_snp_launch_update) == 64, "launch_update");
+_Static_assert(sizeof(struct kvm_sev_snp_launch_finish) == 88, "launch_finish");
+#endif
 
 /* TDX (platform/tdx.c). Linux 7.3 has these in x86's asm/kvm.h only. */
 #if defined(__x86_64__)

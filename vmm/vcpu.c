@@ -151,7 +151,7 @@ static void *vcpu_main(void *arg)
 		 */
 		if (v->run->exit_reason != KVM_EXIT_MMIO)
 			v->run->exit_reason = KVM_EXIT_UNKNOWN;
-		ret = ioctl(v->fd, KVM_RUN, 0);
+		ret = kvm_sys->ioctl(v->fd, KVM_RUN, 0);
 		enum exit_action a =
 			exit_handle(&env, v->run, ret, ret < 0 ? errno : 0, &out);
 

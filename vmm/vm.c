@@ -185,10 +185,8 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
 	if (ret < 0)
 		return ret;
 	v->fd = ret;
-	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
+	v->run = kvm_map_run(v->fd, vm->run_size);
+	if (!v->run) {
 		log_err_errno("mapping kvm_run");
 		return -ENOMEM;
 	}

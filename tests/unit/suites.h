@@ -23,6 +23,7 @@ Suite *outbuf_suite(void);
 Suite *seccomp_suite(void);
 Suite *mem_scale_suite(void);
 Suite *fault_guard_suite(void);
+Suite *fakekvm_suite(void);
 Suite *tdvf_suite(void);
 
 #endif
