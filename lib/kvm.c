@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -33,6 +34,32 @@ int kvm_open_dev(const char *path)
 	int fd = kvm_sys->open(path, O_RDWR);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int kvm_module_param(const char *module, const char *param, char *buf,
+		     size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	if (!len)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 param);
+	fd = kvm_sys->open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return (int)n;
 }
 
 struct kvm_run *kvm_map_run(int vcpu_fd, size_t size)

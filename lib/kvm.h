@@ -36,6 +36,14 @@ extern const struct kvm_sys_ops *kvm_sys;
 /* Open a KVM device node read-write (close-on-exec). Returns fd or -errno. */
 int kvm_open_dev(const char *path) __attribute__((warn_unused_result));
 
+/*
+ * Read a KVM module's parameter (/sys/module/MODULE/parameters/PARAM)
+ * through the seam, NUL-terminated and without the newline. Returns its
+ * length or -errno (-ENOENT: the module or the parameter is absent).
+ */
+int kvm_module_param(const char *module, const char *param, char *buf,
+		     size_t len);
+
 /* Map a vCPU's kvm_run area. Returns it or NULL (errno set). */
 struct kvm_run *kvm_map_run(int vcpu_fd, size_t size);
 

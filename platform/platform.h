@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../arch/arch.h"
 #include "../mem/guest_mem.h"
@@ -36,6 +37,7 @@ struct plat_vm {
 	int sys_fd, vm_fd;
 	struct guest_mem *mem;
 	void *state; /* the platform's own (e.g. the /dev/sev fd); NULL so far */
+	const void *plan; /* the platform's launch plan (resolve time), or NULL */
 };
 
 /* What backs a memslot of RAM. */
@@ -85,6 +87,12 @@ struct platform {
 	 * devices may touch only the DMA pool, which the guest shares whole.
 	 */
 	bool sharing_unseen;
+	/*
+	 * A request to make memory outside RAM shared (an MMIO window) is
+	 * answered done: it is shared already. TDX firmware converts its MMIO
+	 * ranges and treats a refusal as fatal (QEMU answers success too).
+	 */
+	bool shared_outside_ram_ok;
 
 	/*
 	 * Extra host checks beyond the generic ones (guest_memfd, memslot
@@ -92,15 +100,21 @@ struct platform {
 	 * -ENOTSUP with *missing naming what the host lacks.
 	 */
 	int (*probe)(int sys_fd, const char **missing);
+	/* Extra `cvmm caps` rows: what this host has and lacks for it. */
+	void (*caps)(FILE *f, int sys_fd);
 	/* After KVM_CREATE_VM, before memory and vCPUs exist. */
 	int (*vm_init)(struct plat_vm *vm);
 	/* Put one launch-list item into guest memory. NULL: plain copy. */
 	int (*launch)(struct plat_vm *vm, const struct launch_item *item);
+	/* Each vCPU right after the architecture set it up. */
+	int (*vcpu_init)(struct plat_vm *vm, int vcpu_fd, unsigned int index);
 	/* After every vCPU is set up, before the first run. */
 	int (*finalize)(struct plat_vm *vm);
 	/* Exits only this platform has; NULL or NOT_MINE: the generic code. */
 	enum plat_exit (*handle_exit)(struct plat_vm *vm, struct kvm_run *run,
 				      int *status);
+	/* Release vm->state (at VM destruction, whatever got built). */
+	void (*destroy)(struct plat_vm *vm);
 };
 
 /* The platform called name, or NULL. */
@@ -129,6 +143,7 @@ static inline bool platform_in_place(const struct platform *p)
 extern const struct platform platform_soft;
 #if defined(__x86_64__)
 extern const struct platform platform_sw_protected;
+extern const struct platform platform_tdx;
 #endif
 #if defined(__aarch64__)
 extern const struct platform platform_pkvm;

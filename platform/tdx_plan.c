@@ -11,118 +11,119 @@
 
 #define FOUR_GIB (1ULL << 32)
 
-static bool in_ram(const struct tdx_region *r, const struct tdvf_ram *ram,
-		   unsigned int nram)
+/* Inside the window, a section must be the loaded image itself. */
+static const char *check_window(const struct tdx_plan *p,
+				const struct tdvf_section *s)
 {
-	for (unsigned int i = 0; i < nram; i++)
-		if (range_within(r->gpa, r->size, ram[i].gpa, ram[i].size))
-			return true;
-	return false;
-}
-
-/* Sections live in RAM or in the firmware's own slot below 4 GiB. */
-static int check_place(const struct tdx_region *r, size_t len,
-		       const struct tdvf_ram *ram, unsigned int nram,
-		       char *err, size_t errlen)
-{
-	if (in_ram(r, ram, nram) ||
-	    range_within(r->gpa, r->size, FOUR_GIB - len, len))
-		return 0;
-	snprintf(err, errlen, "TDVF section %s at 0x%llx-0x%llx lies neither "
-		 "in guest RAM nor in the firmware's 0x%zx bytes below 4 GiB",
-		 tdvf_type_name(r->type), (unsigned long long)r->gpa,
-		 (unsigned long long)(r->gpa + r->size - 1), len);
-	return -EINVAL;
-}
-
-static int add_hob(struct tdx_plan *p, const struct tdvf_ram *ram,
-		   unsigned int nram, char *err, size_t errlen)
-{
-	const struct tdvf_section *s = tdvf_hob_section(&p->meta);
-	long n;
-
-	if (!s) {
-		snprintf(err, errlen, "TDVF metadata has no TD_HOB section "
-			 "(cvmm describes memory to the firmware only there)");
-		return -EINVAL;
-	}
-	n = tdvf_hob_build(&p->meta, ram, nram, p->hob, sizeof(p->hob));
-	if (n < 0) {
-		snprintf(err, errlen, "the TD HOB for this memory layout %s",
-			 n == -E2BIG ? "does not fit the TD_HOB section"
-				     : "cannot be built: a section straddles "
-				       "the end of RAM");
-		return -EINVAL;
-	}
-	p->hob_gpa = s->gpa;
-	p->hob_len = (size_t)n;
-	return 0;
+	if (!ranges_overlap(s->gpa, s->size, p->fw_gpa, p->fw_size))
+		return NULL;
+	if (!range_within(s->gpa, s->size, p->fw_gpa, p->fw_size))
+		return "straddles the edge of the image's place below 4 GiB";
+	if (!s->raw_size || s->data_offset != s->gpa - p->fw_gpa ||
+	    s->raw_size != s->size)
+		return "lies in the image's place below 4 GiB but is not the "
+		       "image's own bytes there (cvmm loads the image whole)";
+	return NULL;
 }
 
 int tdx_plan_build(struct tdx_plan *p, const uint8_t *img, size_t len,
-		   const struct tdvf_ram *ram, unsigned int nram, char *err,
-		   size_t errlen)
+		   char *err, size_t errlen)
 {
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	if (len > FOUR_GIB || (len & 0xfff)) {
-		snprintf(err, errlen, "a TDVF image must be a multiple of "
-			 "4 KiB and at most 4 GiB (%zu bytes)", len);
+	if (!len || len > FOUR_GIB || (len & 0xfff)) {
+		snprintf(err, errlen, "a TDVF image must be a non-empty "
+			 "multiple of 4 KiB below 4 GiB (%zu bytes)", len);
 		return -EINVAL;
 	}
+	p->fw_gpa = FOUR_GIB - len;
+	p->fw_size = len;
 	ret = tdvf_parse(img, len, &p->meta, err, errlen);
-	if (!ret)
-		ret = add_hob(p, ram, nram, err, errlen);
 	for (unsigned int i = 0; !ret && i < p->meta.n; i++) {
 		const struct tdvf_section *s = &p->meta.s[i];
-		struct tdx_region *r = &p->r[p->n];
+		const char *why = check_window(p, s);
 
-		if (!tdvf_section_added(s))
-			continue;
-		*r = (struct tdx_region){
-			.gpa = s->gpa, .size = s->size,
-			.data = img + s->data_offset, .data_len = s->raw_size,
-			.measure = s->attributes & TDVF_ATTR_MR_EXTEND,
-			.type = s->type,
-		};
-		if (s->type == TDVF_TD_HOB) {
-			r->data = p->hob;
-			r->data_len = p->hob_len;
+		if (why) {
+			snprintf(err, errlen, "TDVF section %u (%s at 0x%llx) %s",
+				 i, tdvf_type_name(s->type),
+				 (unsigned long long)s->gpa, why);
+			return -EINVAL;
 		}
-		if (!r->data_len)
-			r->data = NULL;
-		ret = check_place(r, len, ram, nram, err, errlen);
-		p->n++;
+		if (s->type == TDVF_TD_HOB)
+			p->hob_gpa = s->gpa, p->hob_size = s->size;
+		if (tdvf_section_added(s))
+			p->r[p->n++] = (struct tdx_region){
+				s->gpa, s->size,
+				s->attributes & TDVF_ATTR_MR_EXTEND, s->type };
+	}
+	if (!ret && !p->hob_size) {
+		snprintf(err, errlen, "TDVF metadata has no TD_HOB section "
+			 "(cvmm tells the firmware its memory only there)");
+		ret = -EINVAL;
 	}
 	return ret;
 }
 
-/* Page i of r: a pointer into its data, or a zero-padded copy, or NULL. */
-static const uint8_t *page_of(const struct tdx_region *r, uint64_t off,
-			      uint8_t *tmp)
+int tdx_plan_items(const struct tdx_plan *p, const uint8_t *img,
+		   struct launch_list *l)
 {
-	if (off >= r->data_len)
-		return NULL;
-	if (r->data_len - off >= TDX_PAGE)
-		return r->data + off;
-	memset(tmp, 0, TDX_PAGE);
-	memcpy(tmp, r->data + off, r->data_len - off);
-	return tmp;
+	char what[24];
+	int ret = 0;
+
+	for (unsigned int i = 0; !ret && i < p->meta.n; i++) {
+		const struct tdvf_section *s = &p->meta.s[i];
+
+		if (!tdvf_section_added(s) ||
+		    range_within(s->gpa, s->size, p->fw_gpa, p->fw_size))
+			continue;
+		snprintf(what, sizeof(what), "TDVF %s", tdvf_type_name(s->type));
+		if (s->raw_size)
+			ret = launch_add(l, s->gpa, img + s->data_offset,
+					 s->raw_size, LAUNCH_FIRMWARE, what);
+		/* Zeros: the rest of a data section, or all of one without. */
+		if (!ret && s->size > s->raw_size)
+			ret = launch_add(l, s->gpa + s->raw_size, NULL,
+					 s->size - s->raw_size, LAUNCH_ZERO,
+					 what);
+	}
+	return ret;
 }
 
-int tdx_plan_mrtd(const struct tdx_plan *p, uint8_t out[TDX_MRTD_SIZE])
+/* The page at gpa as launch list l fills it (zeros where it does not). */
+static void page_of(const struct launch_list *l, uint64_t gpa, uint8_t *page)
 {
-	static uint8_t tmp[TDX_PAGE];
+	memset(page, 0, TDX_PAGE);
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct launch_item *it = &l->item[i];
+		uint64_t from, to;
+
+		if (!it->data || !ranges_overlap(it->gpa, it->len, gpa, TDX_PAGE))
+			continue;
+		from = it->gpa > gpa ? it->gpa : gpa;
+		to = it->gpa + it->len < gpa + TDX_PAGE ? it->gpa + it->len
+							: gpa + TDX_PAGE;
+		memcpy(page + (from - gpa),
+		       (const uint8_t *)it->data + (from - it->gpa), to - from);
+	}
+}
+
+int tdx_plan_mrtd(const struct tdx_plan *p, const struct launch_list *l,
+		  uint8_t out[TDX_MRTD_SIZE])
+{
+	static uint8_t page[TDX_PAGE];
 	struct tdx_mrtd m;
 	int ret = tdx_mrtd_init(&m);
 
 	for (unsigned int i = 0; !ret && i < p->n; i++) {
 		const struct tdx_region *r = &p->r[i];
 
-		for (uint64_t off = 0; !ret && off < r->size; off += TDX_PAGE)
-			ret = tdx_mrtd_add_page(&m, r->gpa + off,
-						page_of(r, off, tmp), r->measure);
+		for (uint64_t off = 0; !ret && off < r->size; off += TDX_PAGE) {
+			if (r->measure)
+				page_of(l, r->gpa + off, page);
+			ret = tdx_mrtd_add_page(&m, r->gpa + off, page,
+						r->measure);
+		}
 	}
 	if (!ret)
 		ret = tdx_mrtd_final(&m, out);
@@ -130,7 +131,8 @@ int tdx_plan_mrtd(const struct tdx_plan *p, uint8_t out[TDX_MRTD_SIZE])
 	return ret;
 }
 
-void tdx_plan_describe(FILE *f, const struct tdx_plan *p)
+void tdx_plan_describe(FILE *f, const struct tdx_plan *p,
+		       const struct launch_list *l)
 {
 	uint8_t mrtd[TDX_MRTD_SIZE];
 
@@ -147,9 +149,9 @@ void tdx_plan_describe(FILE *f, const struct tdx_plan *p)
 				? "added and measured (MR.EXTEND)"
 				: "added, not measured");
 	}
-	fprintf(f, "vm: tdx TD HOB: gpa 0x%llx, %zu bytes (RCX/R8 of every "
-		"vCPU)\n", (unsigned long long)p->hob_gpa, p->hob_len);
-	if (tdx_plan_mrtd(p, mrtd)) {
+	fprintf(f, "vm: tdx TD HOB: gpa 0x%llx (RCX and R8 of every vCPU), "
+		"written at launch\n", (unsigned long long)p->hob_gpa);
+	if (tdx_plan_mrtd(p, l, mrtd)) {
 		fprintf(f, "vm: tdx MRTD: cannot be computed (SHA-384 failed)\n");
 		return;
 	}
@@ -157,6 +159,12 @@ void tdx_plan_describe(FILE *f, const struct tdx_plan *p)
 	for (unsigned int i = 0; i < TDX_MRTD_SIZE; i++)
 		fprintf(f, "%02x", mrtd[i]);
 	fputc('\n', f);
+}
+
+long tdx_plan_hob(const struct tdx_plan *p, const struct tdvf_ram *ram,
+		  unsigned int nram, uint8_t *buf, size_t cap)
+{
+	return tdvf_hob_build(&p->meta, ram, nram, buf, cap);
 }
 
 #endif

@@ -75,6 +75,8 @@ static void platform_caps(FILE *f, int sys_fd)
 		snprintf(detail, sizeof(detail), "%s%s", ok ? "" : "lacks ",
 			 ok ? p->summary : missing);
 		row(f, label, ok, detail);
+		if (p->caps)
+			p->caps(f, sys_fd);
 	}
 }
 

@@ -114,9 +114,24 @@ static bool stopping(const struct exit_env *env)
 	return env->stopping && __atomic_load_n(env->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* Does [gpa, gpa+len) touch no memslot at all (an MMIO window)? */
+static bool outside_memory(struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (!len || !range_end(gpa, len, &end))
+		return false;
+	for (unsigned int i = 0; i < m->nslots; i++)
+		if (ranges_overlap(gpa, len, m->slot[i].gpa, m->slot[i].size))
+			return false;
+	return true;
+}
+
 /*
  * A platform whose guests must never hear "busy" (BUSY_WAIT) waits here
  * until host I/O releases the range; the wait ends when the VM stops.
+ * Where the platform says so, making an MMIO window shared is done: it
+ * never was anything else.
  */
 static enum conv_result convert(struct exit_env *env,
 				const struct conv_request *req)
@@ -124,6 +139,10 @@ static enum conv_result convert(struct exit_env *env,
 	bool wait = env->plat && env->plat->busy == BUSY_WAIT;
 	enum conv_result r;
 
+	if (env->plat && env->plat->shared_outside_ram_ok &&
+	    req->to == MEM_SHARED && !(req->gpa & 0xfff) &&
+	    outside_memory(env->mem, req->gpa, req->len))
+		return CONV_DONE;
 	for (;;) {
 		r = mem_convert(env->mem, gpa(req->gpa), req->len, req->to,
 				MEM_CONTENT_DEFAULT);

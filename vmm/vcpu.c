@@ -133,8 +133,10 @@ static void *vcpu_main(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
-	/* Where the guest starts them through KVM (PSCI), they just run. */
-	if (v->index && !ARCH_SECONDARIES_START_IN_KERNEL && !wait_for_start(v))
+	/* Where the guest starts them through KVM (PSCI), or where every
+	 * vCPU starts at the reset vector (REGS_NEVER: TDX), they just run. */
+	if (v->index && !ARCH_SECONDARIES_START_IN_KERNEL &&
+	    vm->plat->regs != REGS_NEVER && !wait_for_start(v))
 		return NULL;
 	if (v->index == 0)
 		vm->t_first_run = now_ns();

@@ -44,7 +44,7 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 
 	vm->plat = p;
 	vm->sys_fd = sys_fd;
-	vm->pv = (struct plat_vm){ sys_fd, -1, &vm->mem, NULL };
+	vm->pv = (struct plat_vm){ sys_fd, -1, &vm->mem, NULL, vm->pv.plan };
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0)
 		return -errno;
@@ -190,8 +190,11 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
 		log_err_errno("mapping kvm_run");
 		return -ENOMEM;
 	}
-	return arch_vcpu_init(&vm->arch, v->fd, i, vm->ncpus,
-			      vm->plat->hypercalls);
+	ret = arch_vcpu_init(&vm->arch, v->fd, i, vm->ncpus,
+			     vm->plat->hypercalls);
+	if (!ret && vm->plat->vcpu_init)
+		ret = vm->plat->vcpu_init(&vm->pv, v->fd, i);
+	return ret;
 }
 
 int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
@@ -309,6 +312,8 @@ void vm_destroy(struct vm *vm)
 			close(vm->shared_fd[i]);
 	}
 	arch_vm_destroy(&vm->arch);
+	if (vm->plat && vm->plat->destroy)
+		vm->plat->destroy(&vm->pv);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->stop_efd >= 0)

@@ -14,6 +14,7 @@
 #include "../../lib/log.h"
 #include "../../lib/util.h"
 #include "cpu.h"
+#include "msi_routes.h"
 
 unsigned int arch_ram_regions(uint64_t ram,
 			      struct arch_ram_region out[ARCH_MAX_RAM_REGIONS])
@@ -72,17 +73,20 @@ const char *arch_vm_type_name(unsigned int t)
 
 /*
  * KERNEL: IOAPIC, PIC and PIT in KVM. SPLIT: only the local APICs (24
- * IOAPIC routes left to the VMM), as TDX requires; no PIT then.
+ * IOAPIC routes left to the VMM), as TDX requires; no PIT then, and the
+ * devices' GSIs become MSIs to the boot vCPU (msi_routes.c).
  */
 static int create_irqchip(int vm_fd, enum arch_irqchip irqchip)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
 	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP,
-					.args[0] = 24 };
+					.args[0] = X86_MSI_GSIS };
 	int ret;
 
-	if (irqchip == ARCH_IRQCHIP_SPLIT)
-		return kvm_ioctl_ptr(vm_fd, KVM_ENABLE_CAP, &split);
+	if (irqchip == ARCH_IRQCHIP_SPLIT) {
+		ret = kvm_ioctl_ptr(vm_fd, KVM_ENABLE_CAP, &split);
+		return ret ? ret : x86_msi_routes(vm_fd, 0);
+	}
 	ret = kvm_ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0);
 	return ret ? ret : kvm_ioctl_ptr(vm_fd, KVM_CREATE_PIT2, &pit);
 }

@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "pvh.h"
 #include "tdvf.h"
+#include "tdx_cpuid.h"
 #include "tdvf_hob.h"
 
 #define ARCH_NAME "x86_64"

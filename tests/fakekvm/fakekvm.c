@@ -187,6 +187,22 @@ static int new_fd(struct fake *f, enum fake_kind kind, unsigned int vm,
 	return fd;
 }
 
+/* A module parameter's file: its value and a newline. */
+static int fake_param_fd(const char *value)
+{
+	int fd = memfd_create("fakekvm-param", MFD_CLOEXEC);
+	size_t n = strlen(value);
+
+	if (fd < 0 || write(fd, value, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		if (fd >= 0)
+			close(fd);
+		errno = EIO;
+		return -1;
+	}
+	return fd;
+}
+
 static int fake_open(const char *path, int flags)
 {
 	struct fake *f = cur;
@@ -196,6 +212,9 @@ static int fake_open(const char *path, int flags)
 	fake_trace(f, "open %s", path);
 	if ((kvm && f->host.dev_kvm) || (sev && f->host.dev_sev))
 		return new_fd(f, kvm ? FK_SYS : FK_SEV, 0, 0, 0);
+	if (!strcmp(path, "/sys/module/kvm_intel/parameters/tdx") &&
+	    f->host.kvm_intel_tdx)
+		return fake_param_fd(f->host.kvm_intel_tdx);
 	errno = ENOENT;
 	return -1;
 }
@@ -269,6 +288,7 @@ struct fake *fake_install(void)
 		 * SINGLE_SOCKET (sev.c:79-91). */
 		.snp_policy_bits = 0xffff | (1u << 16) | (1u << 17) |
 				   (1u << 19) | (1u << 20),
+		.kvm_intel_tdx = "Y",
 	};
 	f->trace = NULL;
 	cur = f;

@@ -54,6 +54,7 @@ struct fake_host {
 	uint64_t vm_types;	/* KVM_CAP_VM_TYPES bitmap */
 	uint64_t vmsa_features; /* KVM_X86_GRP_SEV attributes */
 	uint64_t snp_policy_bits;
+	const char *kvm_intel_tdx; /* kvm_intel's tdx parameter; NULL: absent */
 };
 
 struct fake_slot {

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tdx: an Intel TDX trust domain on Linux 7.3 KVM (KVM_X86_TDX_VM). The
+ * launch follows the kernel's order (intel-tdx.rst; ../shared/SNP-TDX.md
+ * (b)): KVM_CREATE_VM(5); a split irqchip (no in-kernel IOAPIC, PIC or
+ * PIT: arch/x86 routes the devices' GSIs as MSIs); KVM_TDX_CAPABILITIES
+ * (grown on E2BIG, which carries no size); hypercall exits for MapGPA;
+ * KVM_TDX_INIT_VM with the host's CPUID masked by the capabilities and
+ * GPAW 48, before any vCPU; per vCPU KVM_TDX_INIT_VCPU with the TD HOB's
+ * address; per TDVF section, in metadata order, the range made PRIVATE
+ * and KVM_TDX_INIT_MEM_REGION from its shared copy (measured where the
+ * firmware says); KVM_TDX_FINALIZE_VM. The host never reads or sets a
+ * vCPU register (REGS_NEVER): the TDX module starts every vCPU at the
+ * reset vector. RAM starts private; conversions are the two-backing
+ * kind sw-protected has. KVM_EXIT_TDX is answered by re-entering (KVM
+ * has written the "unsupported" answer), TDX_FATAL ends the run.
+ * Nothing here has run on TDX hardware (none is available): the fake KVM
+ * of the tests checks the order and KVM's preconditions.
+ */
+#include "platform.h"
+
+#if defined(__x86_64__)
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/kvm.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "tdx_plan.h"
+
+#define TDX_KVM_PARAM "/sys/module/kvm_intel/parameters/tdx"
+#define TDX_ATTR_SEPT_VE_DISABLE (1ULL << 28)
+#define CAPS_NENT_FIRST 32
+#define CAPS_NENT_MAX 256 /* KVM_MAX_CPUID_ENTRIES */
+#define BUSY_TRIES 16	  /* EAGAIN (RNG busy) / EBUSY (contention) */
+
+struct tdx_state {
+	int vcpu_fd; /* an initialised vCPU, for INIT_MEM_REGION */
+};
+
+/* KVM_MEMORY_ENCRYPT_OP with a TDX command on a VM or vCPU fd. */
+static int tdx_cmd(int fd, uint32_t id, uint32_t flags, uint64_t data,
+		   uint64_t *hw_error)
+{
+	struct kvm_tdx_cmd c = { .id = id, .flags = flags, .data = data };
+	int ret = kvm_ioctl_raw(fd, KVM_MEMORY_ENCRYPT_OP, (unsigned long)&c);
+
+	if (hw_error)
+		*hw_error = c.hw_error;
+	return ret;
+}
+
+/* Does this host's kvm_intel run TDs (module parameter tdx=Y)? */
+static bool kvm_intel_tdx(char *why, size_t len)
+{
+	char v[8];
+	int n = kvm_module_param("kvm_intel", "tdx", v, sizeof(v));
+
+	snprintf(why, len, "%s", n < 0 ? "absent (kvm_intel not loaded, or "
+					 "built without TDX)"
+			   : !strcmp(v, "Y") ? "Y"
+					     : "N (load kvm_intel with tdx=1 "
+					       "on a TDX host)");
+	return n > 0 && !strcmp(v, "Y");
+}
+
+static int tdx_probe(int sys_fd, const char **missing)
+{
+	char why[96];
+
+	(void)sys_fd;
+	if (kvm_intel_tdx(why, sizeof(why)))
+		return 0;
+	*missing = "kvm_intel's tdx parameter "
+		   "(/sys/module/kvm_intel/parameters/tdx is not Y)";
+	return -ENOTSUP;
+}
+
+static void tdx_caps(FILE *f, int sys_fd)
+{
+	long types = kvm_cap(sys_fd, KVM_CAP_VM_TYPES);
+	char why[96];
+	bool ok = kvm_intel_tdx(why, sizeof(why));
+
+	fprintf(f, "%-44s %-4s %s\n", "TDX: VM type KVM_X86_TDX_VM (5)",
+		(types >> KVM_X86_TDX_VM) & 1 ? "yes" : "no",
+		"KVM_CAP_VM_TYPES");
+	fprintf(f, "%-44s %-4s %s: %s\n", "TDX: kvm_intel tdx parameter",
+		ok ? "yes" : "no", TDX_KVM_PARAM, why);
+}
+
+/* KVM_TDX_CAPABILITIES, growing the CPUID room on E2BIG (no size hint). */
+static struct kvm_tdx_capabilities *get_caps(int vm_fd)
+{
+	for (uint32_t n = CAPS_NENT_FIRST; n <= CAPS_NENT_MAX; n *= 2) {
+		struct kvm_tdx_capabilities *c =
+			calloc(1, sizeof(*c) + n * sizeof(c->cpuid.entries[0]));
+		int ret;
+
+		if (!c)
+			return NULL;
+		c->cpuid.nent = n;
+		ret = tdx_cmd(vm_fd, KVM_TDX_CAPABILITIES, 0, (uintptr_t)c, NULL);
+		if (!ret && c->cpuid.nent <= n)
+			return c;
+		free(c);
+		if (ret != -E2BIG) {
+			log_err("KVM_TDX_CAPABILITIES: %s",
+				strerror(ret ? -ret : EIO));
+			return NULL;
+		}
+	}
+	log_err("KVM_TDX_CAPABILITIES: more than %u CPUID entries",
+		CAPS_NENT_MAX);
+	return NULL;
+}
+
+static int init_vm(int sys_fd, int vm_fd,
+		   const struct kvm_tdx_capabilities *caps)
+{
+	struct kvm_tdx_init_vm *iv;
+	struct kvm_cpuid2 *cpuid;
+	uint64_t hw = 0;
+	char err[160];
+	int ret = -EAGAIN;
+
+	cpuid = x86_tdx_init_cpuid(sys_fd, &caps->cpuid, err, sizeof(err));
+	if (!cpuid) {
+		log_err("KVM_TDX_INIT_VM: %s", err);
+		return -EINVAL;
+	}
+	iv = calloc(1, sizeof(*iv) + cpuid->nent * sizeof(cpuid->entries[0]));
+	if (!iv) {
+		free(cpuid);
+		return -ENOMEM;
+	}
+	/* Linux TD guests need SEPT #VE disabled; every module offers it. */
+	iv->attributes = caps->supported_attrs & TDX_ATTR_SEPT_VE_DISABLE;
+	iv->xfam = caps->supported_xfam;
+	memcpy(&iv->cpuid, cpuid,
+	       sizeof(*cpuid) + cpuid->nent * sizeof(cpuid->entries[0]));
+	/* -EAGAIN: the TDX module's RNG was busy; bounded retries. */
+	for (int i = 0; i < BUSY_TRIES && ret == -EAGAIN; i++)
+		ret = tdx_cmd(vm_fd, KVM_TDX_INIT_VM, 0, (uintptr_t)iv, &hw);
+	if (ret)
+		log_err("KVM_TDX_INIT_VM: %s (TDX status 0x%llx)",
+			strerror(-ret), (unsigned long long)hw);
+	free(iv);
+	free(cpuid);
+	return ret;
+}
+
+static int tdx_vm_init(struct plat_vm *vm)
+{
+	struct kvm_enable_cap hc = { .cap = KVM_CAP_EXIT_HYPERCALL,
+				     .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE };
+	struct kvm_tdx_capabilities *caps;
+	int ret;
+
+	if (!vm->plan) {
+		log_err("platform tdx needs a TDVF firmware image (--firmware)");
+		return -EINVAL;
+	}
+	vm->state = calloc(1, sizeof(struct tdx_state));
+	if (!vm->state)
+		return -ENOMEM;
+	((struct tdx_state *)vm->state)->vcpu_fd = -1;
+	caps = get_caps(vm->vm_fd);
+	if (!caps)
+		return -EIO;
+	/* Without it every MapGPA gets SUBFUNC_UNSUPPORTED (tdx.c:1275). */
+	ret = kvm_ioctl_ptr(vm->vm_fd, KVM_ENABLE_CAP, &hc);
+	if (!ret)
+		ret = init_vm(vm->sys_fd, vm->vm_fd, caps);
+	free(caps);
+	return ret;
+}
+
+/* Every vCPU learns the TD HOB's address (RCX and R8 at reset). */
+static int tdx_vcpu_init(struct plat_vm *vm, int vcpu_fd, unsigned int index)
+{
+	const struct tdx_plan *p = vm->plan;
+	struct tdx_state *s = vm->state;
+	uint64_t hw = 0;
+	int ret = tdx_cmd(vcpu_fd, KVM_TDX_INIT_VCPU, 0, p->hob_gpa, &hw);
+
+	if (ret) {
+		log_err("KVM_TDX_INIT_VCPU on vCPU %u: %s (TDX status 0x%llx)",
+			index, strerror(-ret), (unsigned long long)hw);
+		return ret;
+	}
+	if (s->vcpu_fd < 0)
+		s->vcpu_fd = vcpu_fd;
+	return 0;
+}
+
+/*
+ * One section: PRIVATE first (guest_memfd.c:824-829), then KVM copies its
+ * shared copy into private memory page by page, writing progress back
+ * into the struct; -EAGAIN and -EINTR (after progress) re-issue it.
+ */
+static int add_region(struct plat_vm *vm, int vcpu_fd,
+		      const struct tdx_region *r)
+{
+	struct mem_slot *slot = mem_find_slot(vm->mem, r->gpa, r->size);
+	struct kvm_tdx_init_mem_region m;
+	uint64_t hw = 0;
+	int ret, stalls = 0;
+
+	if (!slot) {
+		log_err("TDVF %s at 0x%llx is not in one memslot",
+			tdvf_type_name(r->type), (unsigned long long)r->gpa);
+		return -EINVAL;
+	}
+	ret = kvm_set_private(vm->vm_fd, r->gpa, r->size, true);
+	m = (struct kvm_tdx_init_mem_region){
+		.source_addr = (uintptr_t)(slot->kvm_map + (r->gpa - slot->gpa)),
+		.gpa = r->gpa,
+		.nr_pages = r->size / TDX_PAGE,
+	};
+	while (!ret && m.nr_pages) {
+		uint64_t before = m.nr_pages;
+
+		ret = tdx_cmd(vcpu_fd, KVM_TDX_INIT_MEM_REGION,
+			      r->measure ? KVM_TDX_MEASURE_MEMORY_REGION : 0,
+			      (uintptr_t)&m, &hw);
+		/* Retry while it moves; give up after BUSY_TRIES stalls. */
+		if (ret == -EAGAIN || ret == -EINTR) {
+			stalls = m.nr_pages < before ? 0 : stalls + 1;
+			if (stalls < BUSY_TRIES)
+				ret = 0;
+		} else if (!ret && m.nr_pages) {
+			ret = -EIO; /* success must mean done */
+		}
+	}
+	if (ret)
+		log_err("KVM_TDX_INIT_MEM_REGION %s at 0x%llx: %s (TDX status "
+			"0x%llx, %llu pages left)", tdvf_type_name(r->type),
+			(unsigned long long)r->gpa, strerror(-ret),
+			(unsigned long long)hw, (unsigned long long)m.nr_pages);
+	return ret;
+}
+
+static int tdx_finalize(struct plat_vm *vm)
+{
+	const struct tdx_plan *p = vm->plan;
+	struct tdx_state *s = vm->state;
+	uint64_t hw = 0;
+	int ret = s->vcpu_fd < 0 ? -EINVAL : 0;
+
+	for (unsigned int i = 0; !ret && i < p->n; i++)
+		ret = add_region(vm, s->vcpu_fd, &p->r[i]);
+	for (int i = 0; !ret && i < BUSY_TRIES; i++) {
+		ret = tdx_cmd(vm->vm_fd, KVM_TDX_FINALIZE_VM, 0, 0, &hw);
+		if (ret != -EBUSY)
+			break;
+		sched_yield();
+	}
+	if (ret)
+		log_err("KVM_TDX_FINALIZE_VM: %s (TDX status 0x%llx)",
+			strerror(-ret), (unsigned long long)hw);
+	return ret;
+}
+
+static void tdx_destroy(struct plat_vm *vm)
+{
+	free(vm->state);
+	vm->state = NULL;
+}
+
+/*
+ * TDG.VP.VMCALL<ReportFatalError>: R12 the error code, RCX a mask of the
+ * registers the guest exposed; the message is in R14, R15, RBX, RDI, RSI,
+ * R8, R9, RDX (8 bytes each, in that order: the GHCI's).
+ */
+static void fatal_message(const struct kvm_run *run, char *msg, size_t len)
+{
+	static const unsigned int order[] = { 14, 15, 3, 7, 6, 8, 9, 2 };
+	const __u64 *r = run->system_event.data;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(order) && n + 1 < len; i++) {
+		if (!(r[1] & (1ULL << order[i])))
+			continue;
+		for (int b = 0; b < 8 && n + 1 < len; b++) {
+			char c = (char)(r[order[i]] >> (8 * b));
+
+			if (!c)
+				goto out;
+			msg[n++] = c >= 0x20 && c < 0x7f ? c : '?';
+		}
+	}
+out:
+	msg[n] = '\0';
+}
+
+static enum plat_exit tdx_fatal(struct kvm_run *run, int *status)
+{
+	const __u64 *r = run->system_event.data;
+	char msg[65];
+
+	if (run->system_event.ndata < 16) {
+		log_err("guest TD reported a fatal error (malformed: %u words)",
+			run->system_event.ndata);
+	} else {
+		fatal_message(run, msg, sizeof(msg));
+		log_err("guest TD reported a fatal error: code 0x%llx%s%s%s",
+			(unsigned long long)r[12], msg[0] ? ", \"" : "", msg,
+			msg[0] ? "\"" : "");
+	}
+	*status = 2; /* a guest crash */
+	return PLAT_EXIT_STOP;
+}
+
+static enum plat_exit tdx_handle_exit(struct plat_vm *vm, struct kvm_run *run,
+				      int *status)
+{
+	(void)vm;
+	if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
+	    run->system_event.type == KVM_SYSTEM_EVENT_TDX_FATAL)
+		return tdx_fatal(run, status);
+	if (run->exit_reason != KVM_EXIT_TDX)
+		return PLAT_EXIT_NOT_MINE;
+	/* GetQuote, GetTdVmCallInfo, SetupEventNotifyInterrupt: KVM has put
+	 * "unsupported" (or leaf 1's defaults) in ret; cvmm offers none. */
+	log_debug("TDVMCALL 0x%llx: answered by KVM (ret 0x%llx)",
+		  (unsigned long long)kvm_run_tdx(run)->nr,
+		  (unsigned long long)kvm_run_tdx(run)->ret);
+	return PLAT_EXIT_RESUME;
+}
+
+const struct platform platform_tdx = {
+	.name = "tdx",
+	.summary = "KVM_X86_TDX_VM; a TDVF firmware added and measured into "
+		   "MRTD, split irqchip, no host access to vCPU registers",
+	.vm_type = KVM_X86_TDX_VM,
+	.gmem_flags = 0,
+	.backing = RAM_GMEM_AND_MEMFD,
+	.attributes = true,
+	.hypercalls = true,
+	.initial_shared = false,
+	.default_mode = MEM_CONTENT_ZERO,
+	.irqchip = ARCH_IRQCHIP_SPLIT,
+	.regs = REGS_NEVER,
+	.busy = BUSY_ANSWER_RETRY,
+	.shared_outside_ram_ok = true,
+	.probe = tdx_probe,
+	.caps = tdx_caps,
+	.vm_init = tdx_vm_init,
+	.vcpu_init = tdx_vcpu_init,
+	.finalize = tdx_finalize,
+	.handle_exit = tdx_handle_exit,
+	.destroy = tdx_destroy,
+};
+
+#endif
