@@ -92,6 +92,13 @@ struct platform {
 	 * -ENOTSUP with *missing naming what the host lacks.
 	 */
 	int (*probe)(int sys_fd, const char **missing);
+	/*
+	 * Add the launch items a firmware image's metadata asks this
+	 * platform for (after the image itself, before the kernel), at
+	 * resolve time. NULL: the image alone. Returns 0 or -errno.
+	 */
+	int (*plan_firmware)(const struct arch_firmware *fw,
+			     struct launch_list *l);
 	/* After KVM_CREATE_VM, before memory and vCPUs exist. */
 	int (*vm_init)(struct plat_vm *vm);
 	/* Put one launch-list item into guest memory. NULL: plain copy. */

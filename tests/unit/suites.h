@@ -24,5 +24,6 @@ Suite *seccomp_suite(void);
 Suite *mem_scale_suite(void);
 Suite *fault_guard_suite(void);
 Suite *fakekvm_suite(void);
+Suite *firmware_suite(void);
 
 #endif
