@@ -114,6 +114,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
+	check-measure \
 	golden-traces \
 	check-sanitize bench fuzz rig-check rig-check-arm64 arm64-host-only \
 	headers abi-check clean
@@ -196,7 +197,13 @@ check: deps
 check-all: all
 	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-measure
 	@$(MAKE) --no-print-directory check-integration
+
+# Known-answer tests of launch measurements, computed by shell scripts
+# without cvmm's C code (printf, dd, openssl dgst), against what cvmm prints.
+check-measure: $(O)/cvmm
+	@set -e; for t in tests/measure/*.sh; do $$t $(O)/cvmm; done
 
 # The test kernel is freestanding and never sanitized; it is shared.
 # Sanitized code runs several times slower (rangeset's random test takes

@@ -178,6 +178,49 @@ int kernel_parse(const uint8_t *buf, size_t len, struct kernel_image *img,
 int kernel_check_fit(const struct kernel_image *img, uint64_t ram, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 
+/* --- Firmware (--firmware) --------------------------------------------- */
+
+/*
+ * A firmware image loaded as RAM so that it ends where the architecture's
+ * reset vector is (x86: 4 GiB), and the sections its metadata declares
+ * that the VMM must place in guest memory before launch (OVMF's SEV
+ * metadata on x86). Which sections a platform uses, and how they are
+ * measured, is the platform's choice.
+ */
+#define FW_MAX_SIZE (16ULL << 20)
+#define FW_MAX_SECTIONS 32
+
+enum fw_section_kind {
+	FW_SEC_SNP_MEM,	    /* RAM the guest expects pre-validated (zeros) */
+	FW_SEC_SNP_SECRETS, /* the SNP secrets page */
+	FW_SEC_SNP_CPUID,   /* the SNP CPUID page */
+	FW_SEC_HASHES,	    /* kernel/initrd/cmdline hashes (measured boot) */
+};
+
+struct fw_section {
+	uint64_t gpa, len;
+	enum fw_section_kind kind;
+};
+
+struct arch_firmware {
+	const uint8_t *data; /* the image (borrowed) */
+	uint64_t gpa, size;  /* where it is loaded: [gpa, gpa+size) */
+	bool sev_metadata;   /* the image has OVMF's SEV metadata */
+	unsigned int nsev;
+	struct fw_section sev[FW_MAX_SECTIONS];
+};
+
+/*
+ * Check an image of len bytes and parse the metadata this architecture
+ * knows (x86: OVMF's GUIDed footer table and its SEV metadata). Returns 0,
+ * or -EINVAL with one line in err (a wrong size, malformed metadata).
+ */
+int arch_firmware_parse(const uint8_t *img, size_t len,
+			struct arch_firmware *fw, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+const char *fw_section_name(enum fw_section_kind k);
+
 /* --- Boot ------------------------------------------------------------- */
 
 /* What the boot protocol needs to describe the machine to the guest. */
@@ -202,6 +245,7 @@ int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
 /* The vCPU entry state that arch_boot_build() set up: pc and argument. */
 struct arch_entry {
 	uint64_t pc, arg;
+	bool at_reset; /* firmware: the vCPU starts in its reset state */
 };
 struct arch_entry arch_boot_entry(const struct arch_boot *b,
 				  uint64_t kernel_entry);

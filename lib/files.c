@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,5 +82,56 @@ int open_user_file(const char *path, int flags, bool allow_blockdev,
 	else
 		return fd;
 	close(fd);
+	return ret;
+}
+
+static int read_fd(int fd, uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = read(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail_errno("cannot read", err, errlen);
+		if (n == 0) {
+			snprintf(err, errlen, "shrank while being read");
+			return -EIO;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int read_user_file(const char *path, size_t max, uint8_t **buf, size_t *len,
+		   char *err, size_t errlen)
+{
+	int fd = open_user_file(path, O_RDONLY, false, err, errlen), ret;
+	struct stat st;
+
+	*buf = NULL;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st)) {
+		ret = fail_errno("cannot stat", err, errlen);
+	} else if (st.st_size == 0) {
+		snprintf(err, errlen, "is empty");
+		ret = -EINVAL;
+	} else if ((uint64_t)st.st_size > max) {
+		snprintf(err, errlen, "is %llu bytes, more than %zu",
+			 (unsigned long long)st.st_size, max);
+		ret = -EFBIG;
+	} else if (!(*buf = malloc((size_t)st.st_size))) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+	} else {
+		*len = (size_t)st.st_size;
+		ret = read_fd(fd, *buf, *len, err, errlen);
+	}
+	close(fd);
+	if (ret) {
+		free(*buf);
+		*buf = NULL;
+	}
 	return ret;
 }

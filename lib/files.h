@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Open path with flags (O_RDONLY or O_RDWR; O_CLOEXEC is added) if it is a
@@ -22,6 +23,14 @@
  * and the opened file must be the one that was checked.
  */
 int open_user_file(const char *path, int flags, bool allow_blockdev,
+		   char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Read a whole regular file of at most max bytes (open_user_file's checks
+ * first) into a malloc'd *buf. Returns 0, or -errno with one line in err
+ * ("is empty", "is 20971520 bytes, more than 16777216").
+ */
+int read_user_file(const char *path, size_t max, uint8_t **buf, size_t *len,
 		   char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* "a FIFO", "a directory", ... for a st_mode (for messages). */

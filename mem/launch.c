@@ -11,6 +11,10 @@ const char *launch_kind_name(enum launch_kind k)
 	static const char *const names[LAUNCH_KINDS] = {
 		[LAUNCH_KERNEL] = "kernel",
 		[LAUNCH_BOOT_DATA] = "boot-data",
+		[LAUNCH_FIRMWARE] = "firmware",
+		[LAUNCH_ZERO] = "zero",
+		[LAUNCH_SECRETS] = "secrets",
+		[LAUNCH_CPU_INFO] = "cpu-info",
 	};
 
 	return (unsigned int)k < LAUNCH_KINDS ? names[k] : "?";
@@ -21,8 +25,8 @@ int launch_add(struct launch_list *l, uint64_t gpa, const void *data,
 {
 	uint64_t end;
 
-	if (!range_end(gpa, len, &end) || !data ||
-	    (unsigned int)kind >= LAUNCH_KINDS)
+	if (!range_end(gpa, len, &end) || (unsigned int)kind >= LAUNCH_KINDS ||
+	    !data != !launch_kind_has_data(kind))
 		return -EINVAL;
 	for (unsigned int i = 0; i < l->n; i++)
 		if (ranges_overlap(gpa, len, l->item[i].gpa, l->item[i].len))

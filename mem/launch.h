@@ -17,8 +17,19 @@
 enum launch_kind {
 	LAUNCH_KERNEL,	  /* the kernel image: code and data */
 	LAUNCH_BOOT_DATA, /* boot information the VMM generated */
+	LAUNCH_FIRMWARE,  /* a firmware image (--firmware): code, measured */
+	/* Kinds without data: pages the firmware's metadata asks for. */
+	LAUNCH_ZERO,	  /* zeros the guest may use without validating */
+	LAUNCH_SECRETS,	  /* filled by the security processor (SNP) */
+	LAUNCH_CPU_INFO,  /* CPU feature table the platform builds (SNP) */
 	LAUNCH_KINDS
 };
+
+/* Does an item of kind k carry bytes (else data is NULL)? */
+static inline int launch_kind_has_data(enum launch_kind k)
+{
+	return k < LAUNCH_ZERO;
+}
 
 struct launch_item {
 	uint64_t gpa, len;
@@ -37,7 +48,8 @@ struct launch_list {
 const char *launch_kind_name(enum launch_kind k);
 
 /*
- * Append an item. Returns 0, -EINVAL (empty, overflowing or overlapping
+ * Append an item (data NULL exactly for the kinds without data).
+ * Returns 0, -EINVAL (empty, overflowing or overlapping
  * an earlier item: two writes to one byte would make the result depend on
  * the order) or -ENOSPC (list full).
  */

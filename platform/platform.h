@@ -37,7 +37,7 @@ struct plat_vm {
 	int sys_fd, vm_fd;
 	struct guest_mem *mem;
 	void *state; /* the platform's own (e.g. the /dev/sev fd); NULL so far */
-	const void *plan; /* the platform's launch plan (resolve time), or NULL */
+	const struct arch_firmware *fw; /* --firmware, or NULL (build only) */
 };
 
 /* What backs a memslot of RAM. */
@@ -93,6 +93,18 @@ struct platform {
 	 * ranges and treats a refusal as fatal (QEMU answers success too).
 	 */
 	bool shared_outside_ram_ok;
+	/*
+	 * The guest starts from a firmware image and nothing else reaches
+	 * its private memory (TDX adds only the firmware's sections):
+	 * --firmware is required and --kernel refused.
+	 */
+	bool firmware_only;
+	/*
+	 * The launch copies the boot image from the shared backing into
+	 * private memory (TDX INIT_MEM_REGION), so RAM may start private
+	 * even with two backings.
+	 */
+	bool launch_to_private;
 
 	/*
 	 * Extra host checks beyond the generic ones (guest_memfd, memslot
@@ -100,6 +112,17 @@ struct platform {
 	 * -ENOTSUP with *missing naming what the host lacks.
 	 */
 	int (*probe)(int sys_fd, const char **missing);
+	/*
+	 * Add the launch items a firmware image's metadata asks this
+	 * platform for (after the image itself, before the kernel), at
+	 * resolve time. NULL: the image alone. Returns 0 or -errno with err
+	 * (one line, or empty).
+	 */
+	int (*plan_firmware)(const struct arch_firmware *fw,
+			     struct launch_list *l, char *err, size_t errlen);
+	/* Extra --dry-run lines (the launch plan, the expected measurement). */
+	void (*describe)(FILE *f, const struct arch_firmware *fw,
+			 const struct launch_list *l);
 	/* Extra `cvmm caps` rows: what this host has and lacks for it. */
 	void (*caps)(FILE *f, int sys_fd);
 	/* After KVM_CREATE_VM, before memory and vCPUs exist. */

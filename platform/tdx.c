@@ -39,6 +39,7 @@
 #define BUSY_TRIES 16	  /* EAGAIN (RNG busy) / EBUSY (contention) */
 
 struct tdx_state {
+	struct tdx_plan plan;
 	int vcpu_fd; /* an initialised vCPU, for INIT_MEM_REGION */
 };
 
@@ -161,14 +162,19 @@ static int tdx_vm_init(struct plat_vm *vm)
 	struct kvm_tdx_capabilities *caps;
 	int ret;
 
-	if (!vm->plan) {
-		log_err("platform tdx needs a TDVF firmware image (--firmware)");
+	struct tdx_state *s;
+	char err[256];
+
+	s = vm->state = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->vcpu_fd = -1;
+	/* Resolve checked it; the plan is rebuilt from the same bytes. */
+	if (!vm->fw || tdx_plan_build(&s->plan, vm->fw->data, vm->fw->size,
+				      err, sizeof(err))) {
+		log_err("platform tdx: %s", vm->fw ? err : "no firmware image");
 		return -EINVAL;
 	}
-	vm->state = calloc(1, sizeof(struct tdx_state));
-	if (!vm->state)
-		return -ENOMEM;
-	((struct tdx_state *)vm->state)->vcpu_fd = -1;
 	caps = get_caps(vm->vm_fd);
 	if (!caps)
 		return -EIO;
@@ -183,10 +189,9 @@ static int tdx_vm_init(struct plat_vm *vm)
 /* Every vCPU learns the TD HOB's address (RCX and R8 at reset). */
 static int tdx_vcpu_init(struct plat_vm *vm, int vcpu_fd, unsigned int index)
 {
-	const struct tdx_plan *p = vm->plan;
 	struct tdx_state *s = vm->state;
 	uint64_t hw = 0;
-	int ret = tdx_cmd(vcpu_fd, KVM_TDX_INIT_VCPU, 0, p->hob_gpa, &hw);
+	int ret = tdx_cmd(vcpu_fd, KVM_TDX_INIT_VCPU, 0, s->plan.hob_gpa, &hw);
 
 	if (ret) {
 		log_err("KVM_TDX_INIT_VCPU on vCPU %u: %s (TDX status 0x%llx)",
@@ -245,16 +250,46 @@ static int add_region(struct plat_vm *vm, int vcpu_fd,
 	return ret;
 }
 
+/*
+ * The TD HOB into its section's shared copy: RAM is every memslot but
+ * the firmware's (and the test memory, which is not RAM).
+ */
+static int write_hob(struct plat_vm *vm, const struct tdx_plan *p)
+{
+	struct tdvf_ram ram[MEM_MAX_SLOTS];
+	uint8_t hob[TDVF_HOB_MAX];
+	unsigned int n = 0;
+	long len;
+
+	for (unsigned int i = 0; i < vm->mem->nslots; i++) {
+		const struct mem_slot *sl = &vm->mem->slot[i];
+
+		if (!sl->test_mem && sl->gpa != p->fw_gpa)
+			ram[n++] = (struct tdvf_ram){ sl->gpa, sl->size };
+	}
+	len = tdx_plan_hob(p, ram, n, hob, sizeof(hob));
+	if (len < 0) {
+		log_err("the TD HOB cannot describe this memory (%s)",
+			len == -E2BIG ? "larger than its section"
+				      : "a section straddles the end of RAM");
+		return (int)len;
+	}
+	return mem_launch_write(vm->mem, gpa(p->hob_gpa), hob, (size_t)len);
+}
+
 static int tdx_finalize(struct plat_vm *vm)
 {
-	const struct tdx_plan *p = vm->plan;
 	struct tdx_state *s = vm->state;
+	const struct tdx_plan *p = &s->plan;
 	uint64_t hw = 0;
-	int ret = s->vcpu_fd < 0 ? -EINVAL : 0;
+	int ret = s->vcpu_fd < 0 ? -EINVAL : write_hob(vm, p);
 
 	for (unsigned int i = 0; !ret && i < p->n; i++)
 		ret = add_region(vm, s->vcpu_fd, &p->r[i]);
-	for (int i = 0; !ret && i < BUSY_TRIES; i++) {
+	if (ret)
+		return ret;
+	/* -EBUSY: contention on the TDX module; bounded retries. */
+	for (int i = 0; i < BUSY_TRIES; i++) {
 		ret = tdx_cmd(vm->vm_fd, KVM_TDX_FINALIZE_VM, 0, 0, &hw);
 		if (ret != -EBUSY)
 			break;
@@ -333,6 +368,34 @@ static enum plat_exit tdx_handle_exit(struct plat_vm *vm, struct kvm_run *run,
 	return PLAT_EXIT_RESUME;
 }
 
+/* Resolve time: the sections outside the image become launch items. */
+static int tdx_plan_firmware(const struct arch_firmware *fw,
+			     struct launch_list *l, char *err, size_t errlen)
+{
+	struct tdx_plan *p = malloc(sizeof(*p));
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = tdx_plan_build(p, fw->data, fw->size, err, errlen);
+	if (!ret && (ret = tdx_plan_items(p, fw->data, l)))
+		snprintf(err, errlen, "TDVF sections overlap the image or "
+			 "each other, or are too many (%s)", strerror(-ret));
+	free(p);
+	return ret;
+}
+
+static void tdx_describe(FILE *f, const struct arch_firmware *fw,
+			 const struct launch_list *l)
+{
+	struct tdx_plan *p = malloc(sizeof(*p));
+	char err[256];
+
+	if (p && !tdx_plan_build(p, fw->data, fw->size, err, sizeof(err)))
+		tdx_plan_describe(f, p, l);
+	free(p);
+}
+
 const struct platform platform_tdx = {
 	.name = "tdx",
 	.summary = "KVM_X86_TDX_VM; a TDVF firmware added and measured into "
@@ -348,7 +411,11 @@ const struct platform platform_tdx = {
 	.regs = REGS_NEVER,
 	.busy = BUSY_ANSWER_RETRY,
 	.shared_outside_ram_ok = true,
+	.firmware_only = true,
+	.launch_to_private = true,
 	.probe = tdx_probe,
+	.plan_firmware = tdx_plan_firmware,
+	.describe = tdx_describe,
 	.caps = tdx_caps,
 	.vm_init = tdx_vm_init,
 	.vcpu_init = tdx_vcpu_init,

@@ -202,7 +202,8 @@ int vm_check_devices(const struct vm_config *c, const struct plan *p)
 	return ret;
 }
 
-static int add_ram(struct vm *vm, const struct vm_config *c)
+static int add_ram(struct vm *vm, const struct vm_config *c,
+		   const struct resolved *r)
 {
 	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];
 	unsigned int n = arch_ram_regions(c->memory, ram);
@@ -211,6 +212,9 @@ static int add_ram(struct vm *vm, const struct vm_config *c)
 
 	for (unsigned int i = 0; !ret && i < n; i++)
 		ret = vm_add_ram(vm, ram[i].gpa, ram[i].size);
+	/* The firmware image is RAM of its own, as private as the rest. */
+	if (!ret && r->fw.size)
+		ret = vm_add_ram(vm, r->fw.gpa, r->fw.size);
 	if (!ret && c->testdev)
 		ret = vm_add_test_mem(vm, t.base, t.len);
 	return ret;
@@ -266,7 +270,7 @@ static int step(int ret, const char *what)
 static int build_machine(struct vm *vm, struct devices *d,
 			 const struct vm_config *c, const struct resolved *r)
 {
-	int ret = step(add_ram(vm, c), "adding guest memory");
+	int ret = step(add_ram(vm, c, r), "adding guest memory");
 
 	if (!ret)
 		ret = step(vm_launch(vm, &r->launch), "loading the boot image");
@@ -312,6 +316,7 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 		goto out;
 	if (log_level >= LOG_INFO)
 		vm_describe(stderr, c, r);
+	vm->pv.fw = r->fw.size ? &r->fw : NULL;
 	ret = step(vm_create(vm, r->plat, sys_fd, r->mode, r->initial_shared),
 		   "creating the VM");
 	vm->mem.track_footprint = c->stats;

@@ -69,6 +69,14 @@ static int set_kernel(struct vm_config *c, const char *v, char *err, size_t n)
 	return keep(c, v, &c->kernel, err, n);
 }
 
+static int set_firmware(struct vm_config *c, const char *v, char *err,
+			size_t n)
+{
+	if (!*v)
+		return fail(err, n, "the firmware path is empty");
+	return keep(c, v, &c->firmware, err, n);
+}
+
 static int set_cmdline(struct vm_config *c, const char *v, char *err, size_t n)
 {
 	return keep(c, v, &c->cmdline, err, n);
@@ -240,6 +248,10 @@ const struct option_desc vm_options[] = {
 	{ "kernel", false, "FILE", "path", "(required)",
 	  "ELF kernel with a PVH entry note, optionally gzip-compressed",
 	  set_kernel },
+	{ "firmware", false, "FILE", "path", "none",
+	  "firmware image loaded to end at 4 GiB; vCPUs start at its reset "
+	  "vector (then --kernel is optional)",
+	  set_firmware },
 	{ "cmdline", false, "STR", "string", "\"\"", "kernel command line",
 	  set_cmdline },
 	{ "memory", false, "SIZE", "size", "256M",
@@ -339,9 +351,9 @@ int config_validate(const struct vm_config *c, char *err, size_t errlen)
 	bool virtio = c->ndisks || c->rng || c->console == CONSOLE_VIRTIO;
 	char where[256];
 
-	if (!c->kernel)
+	if (!c->kernel && !c->firmware)
 		return fail(err, errlen, "kernel: no kernel given (--kernel FILE "
-			    "or kernel = FILE in [vm])");
+			    "or kernel = FILE in [vm]; or a --firmware)");
 	if (virtio && !c->dma_pool && !c->dma_anywhere)
 		return fail(err, errlen, "%s: virtio devices need a DMA pool "
 			    "(or --dma-anywhere)",

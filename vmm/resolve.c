@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../devices/virtio/virtio.h"
+#include "../lib/files.h"
 #include "../lib/log.h"
 #include "options.h"
 #include "../lib/util.h"
@@ -39,6 +40,81 @@ static int check_kernel(const struct vm_config *c, struct resolved *r)
 	return 0;
 }
 
+static int check_firmware(const struct vm_config *c, struct resolved *r)
+{
+	char err[256], where[256];
+	size_t len;
+	int ret;
+
+	if (!c->firmware)
+		return 0;
+	ret = read_user_file(c->firmware, FW_MAX_SIZE, &r->fw_file, &len, err,
+			     sizeof(err));
+	if (!ret)
+		ret = arch_firmware_parse(r->fw_file, len, &r->fw, err,
+					  sizeof(err));
+	if (ret) {
+		log_err("%s '%s': %s", option_origin(c, "firmware", where,
+						      sizeof(where)),
+			c->firmware, err);
+		return BAD_INPUT;
+	}
+	return 0;
+}
+
+/* Items the firmware's metadata placed must lie in RAM or the image. */
+static int check_placed(const struct vm_config *c, const struct resolved *r,
+			unsigned int from)
+{
+	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];
+	unsigned int n = arch_ram_regions(c->memory, ram);
+	char where[256];
+
+	for (unsigned int i = from; i < r->launch.n; i++) {
+		const struct launch_item *it = &r->launch.item[i];
+		bool in = range_within(it->gpa, it->len, r->fw.gpa, r->fw.size);
+
+		for (unsigned int j = 0; j < n && !in; j++)
+			in = range_within(it->gpa, it->len, ram[j].gpa,
+					  ram[j].size);
+		if (!in) {
+			log_err("%s '%s': %s at 0x%llx-0x%llx lies outside guest "
+				"RAM (--memory) and the image",
+				option_origin(c, "firmware", where, sizeof(where)),
+				c->firmware, it->what, (unsigned long long)it->gpa,
+				(unsigned long long)(it->gpa + it->len - 1));
+			return BAD_INPUT;
+		}
+	}
+	return 0;
+}
+
+/* The image first, then what its metadata asks the platform for. */
+static int plan_firmware(const struct vm_config *c, struct resolved *r)
+{
+	char where[256], err[256] = "";
+	int ret;
+
+	if (!c->firmware)
+		return 0;
+	ret = launch_add(&r->launch, r->fw.gpa, r->fw.data, r->fw.size,
+			 LAUNCH_FIRMWARE, "firmware");
+	if (!ret && r->plat->plan_firmware)
+		ret = r->plat->plan_firmware(&r->fw, &r->launch, err,
+					     sizeof(err));
+	if (ret) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "its metadata's sections "
+				 "overlap or are too many (%s)", strerror(-ret));
+		log_err("%s '%s': %s", option_origin(c, "firmware", where,
+						      sizeof(where)),
+			c->firmware, err);
+		return BAD_INPUT;
+	}
+	r->entry.at_reset = true;
+	return check_placed(c, r, 1);
+}
+
 static int check_memory(const struct vm_config *c, struct resolved *r)
 {
 	char err[256], where[256];
@@ -60,7 +136,8 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 			r->plat->name);
 		return BAD_INPUT;
 	}
-	if (!r->initial_shared && !platform_in_place(r->plat)) {
+	if (!r->initial_shared && !platform_in_place(r->plat) &&
+	    !r->plat->launch_to_private) {
 		log_err("%s: platform %s cannot start with private RAM (the "
 			"host cannot write the boot image into its guest_memfd)",
 			option_origin(c, "initial-state", where, sizeof(where)),
@@ -91,8 +168,10 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 				    p->pool_size, virtio, p->nvirtio, c->cpus,
 				    p->dtb_base };
 	char what[40], where[256];
-	int ret = 0;
+	int ret = plan_firmware(c, r);
 
+	if (ret || !c->kernel)
+		return ret;
 	/* guest_memfd pages start zeroed, so bss needs no item. */
 	for (size_t i = 0; !ret && i < r->img.nseg; i++) {
 		const struct kernel_segment *s = &r->img.seg[i];
@@ -112,17 +191,30 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 			strerror(-ret));
 		return BAD_INPUT;
 	}
-	r->entry = arch_boot_entry(&r->boot, r->img.entry);
+	if (!c->firmware)
+		r->entry = arch_boot_entry(&r->boot, r->img.entry);
 	return 0;
 }
 
 int vm_resolve(const struct vm_config *c, struct resolved *r)
 {
+	char where[256];
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	r->plat = platform_find(c->platform);
-	ret = check_kernel(c, r);
+	if (r->plat->firmware_only && (!c->firmware || c->kernel)) {
+		log_err("%s: platform %s boots only a firmware image: %s",
+			option_origin(c, c->firmware ? "kernel" : "platform",
+				      where, sizeof(where)), r->plat->name,
+			c->firmware ? "--kernel would never reach its private "
+				      "memory (the firmware loads its payload)"
+				    : "give one with --firmware (a TDVF image)");
+		return BAD_INPUT;
+	}
+	ret = c->kernel ? check_kernel(c, r) : 0;
+	if (!ret)
+		ret = check_firmware(c, r);
 	if (!ret)
 		ret = check_memory(c, r);
 	return ret ? ret : plan_launch(c, r);
@@ -132,6 +224,8 @@ void vm_resolved_free(struct resolved *r)
 {
 	free(r->file);
 	r->file = NULL;
+	free(r->fw_file);
+	r->fw_file = NULL;
 }
 
 static void describe_memory(FILE *f, const struct vm_config *c,
@@ -227,12 +321,23 @@ void vm_describe(FILE *f, const struct vm_config *c, const struct resolved *r)
 		format_size(c->memory, s, sizeof(s)),
 		r->initial_shared ? "shared" : "private",
 		r->mode == MEM_CONTENT_PRESERVE ? "preserve" : "zero");
-	fprintf(f, "vm: kernel %s: entry 0x%x, %zu segments, image ends 0x%llx\n",
-		c->kernel, r->img.entry, r->img.nseg,
-		(unsigned long long)r->img.end);
+	if (c->firmware)
+		fprintf(f, "vm: firmware %s: gpa 0x%llx-0x%llx, vCPUs start at "
+			"its reset vector; %s\n", c->firmware,
+			(unsigned long long)r->fw.gpa,
+			(unsigned long long)(r->fw.gpa + r->fw.size - 1),
+			r->fw.sev_metadata ? "SEV metadata" : "no SEV metadata");
+	if (c->kernel)
+		fprintf(f, "vm: kernel %s: entry 0x%x, %zu segments, image ends "
+			"0x%llx\n", c->kernel, r->img.entry, r->img.nseg,
+			(unsigned long long)r->img.end);
+	else
+		fprintf(f, "vm: kernel none\n");
 	fprintf(f, "vm: cmdline \"%s\"\n", c->cmdline);
 	fprintf(f, "vm: cpus %u\n", c->cpus);
 	describe_memory(f, c, r);
 	describe_devices(f, c, &r->plan);
 	launch_describe(f, &r->launch);
+	if (r->plat->describe && c->firmware)
+		r->plat->describe(f, &r->fw, &r->launch);
 }

@@ -24,7 +24,9 @@ struct resolved {
 	enum mem_content mode;
 	bool initial_shared;
 	struct kernel_image img;
-	uint8_t *file; /* the kernel file, decompressed */
+	uint8_t *file; /* the kernel file, decompressed; NULL: no kernel */
+	uint8_t *fw_file; /* the firmware image; NULL: none */
+	struct arch_firmware fw;
 	struct plan plan;
 	struct arch_boot boot;	  /* boot information the launch list points to */
 	struct launch_list launch;

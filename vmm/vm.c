@@ -44,7 +44,7 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 
 	vm->plat = p;
 	vm->sys_fd = sys_fd;
-	vm->pv = (struct plat_vm){ sys_fd, -1, &vm->mem, NULL, vm->pv.plan };
+	vm->pv = (struct plat_vm){ sys_fd, -1, &vm->mem, NULL, vm->pv.fw };
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0)
 		return -errno;
@@ -213,10 +213,19 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
 			return ret;
 	}
 	ret = arch_vcpus_created(&vm->arch);
-	/* TDX: the TDX module sets the entry state, not the host. */
-	if (ret || vm->plat->regs == REGS_NEVER)
+	/* TDX: the TDX module sets the entry state, not the host; with
+	 * firmware the vCPU starts at the reset vector, as KVM made it. */
+	if (ret || vm->plat->regs == REGS_NEVER || entry.at_reset)
 		return ret;
 	return arch_vcpu_set_entry(vm->vcpu[0].fd, entry.pc, entry.arg);
+}
+
+/* Without a platform hook: copy the bytes; data-less pages stay zero. */
+static int launch_copy(struct vm *vm, const struct launch_item *it)
+{
+	return it->data ? mem_launch_write(&vm->mem, gpa(it->gpa), it->data,
+					   it->len)
+			: 0;
 }
 
 int vm_launch(struct vm *vm, const struct launch_list *l)
@@ -228,8 +237,7 @@ int vm_launch(struct vm *vm, const struct launch_list *l)
 
 		ret = vm->plat->launch
 			      ? vm->plat->launch(&vm->pv, it)
-			      : mem_launch_write(&vm->mem, gpa(it->gpa), it->data,
-						 it->len);
+			      : launch_copy(vm, it);
 		if (ret)
 			log_err("launch item %u (%s at 0x%llx) failed", i,
 				it->what, (unsigned long long)it->gpa);

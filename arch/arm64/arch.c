@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "../../lib/kvm.h"
@@ -188,4 +189,13 @@ int arch_handle_exit(struct kvm_run *run, size_t run_size, struct bus *io,
 {
 	(void)run, (void)run_size, (void)io, (void)cpu, (void)stopping;
 	return -EINVAL;
+}
+
+/* No firmware images on arm64: cvmm boots the kernel directly there. */
+int arch_firmware_parse(const uint8_t *img, size_t len,
+			struct arch_firmware *fw, char *err, size_t errlen)
+{
+	*fw = (struct arch_firmware){ .data = img, .size = len };
+	snprintf(err, errlen, "firmware images are not supported on arm64");
+	return -ENOTSUP;
 }

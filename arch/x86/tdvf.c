@@ -13,30 +13,20 @@
 #include <string.h>
 
 #include "../../lib/util.h"
+#include "ovmf.h"
 
-/* GUIDs as they sit in the image (the first three fields little-endian). */
-static const uint8_t footer_guid[16] = { /* 96b582de-1fb2-45f7-baea-a366c55a082d */
-	0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
-	0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d,
-};
-static const uint8_t tdx_offset_guid[16] = { /* e47a6535-984a-4798-865e-4685a7bf8ec2 */
+/* e47a6535-984a-4798-865e-4685a7bf8ec2, as its bytes sit in the image. */
+static const struct ovmf_guid tdx_offset_guid = { {
 	0x35, 0x65, 0x7a, 0xe4, 0x4a, 0x98, 0x98, 0x47,
 	0x86, 0x5e, 0x46, 0x85, 0xa7, 0xbf, 0x8e, 0xc2,
-};
+} };
 
-#define FOOTER_FROM_END 0x30 /* the footer GUID sits 48 bytes before the end */
-#define ENTRY_TAIL 18	     /* u16 length + GUID closing every entry */
 #define DESC_SIZE 16
 #define SECTION_SIZE 32
 #define TDVF_SIGNATURE 0x46564454u /* "TDVF" */
 #define TDVF_VERSION 1
 #define TDVF_GPA_LIMIT (1ULL << 48)
 #define RESET_VECTOR 0xfffffff0ULL
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -59,40 +49,6 @@ const char *tdvf_type_name(enum tdvf_type t)
 	return (unsigned int)t < TDVF_TYPES ? names[t] : "?";
 }
 
-/*
- * The table ends at the footer entry: [entries...][u16 total][footer
- * GUID] with the GUID 48 bytes before the image's end; entries are walked
- * backwards, each closed by its own u16 length and GUID.
- */
-const uint8_t *ovmf_table_find(const uint8_t *img, size_t len,
-			       const uint8_t guid[16], size_t *data_len)
-{
-	const uint8_t *end;
-	size_t total;
-
-	if (len < FOOTER_FROM_END + 2 ||
-	    memcmp(img + len - FOOTER_FROM_END, footer_guid, 16))
-		return NULL;
-	total = le16(img + len - FOOTER_FROM_END - 2);
-	if (total < ENTRY_TAIL || total - ENTRY_TAIL > len - FOOTER_FROM_END - 2)
-		return NULL;
-	end = img + len - FOOTER_FROM_END - 2; /* the last entry ends here */
-	total -= ENTRY_TAIL;
-	while (total >= ENTRY_TAIL) {
-		size_t elen = le16(end - ENTRY_TAIL);
-
-		if (elen < ENTRY_TAIL || elen > total)
-			return NULL;
-		if (!memcmp(end - 16, guid, 16)) {
-			*data_len = elen - ENTRY_TAIL;
-			return end - elen;
-		}
-		end -= elen;
-		total -= elen;
-	}
-	return NULL;
-}
-
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -111,11 +67,15 @@ static int find_descriptor(const uint8_t *img, size_t len, size_t *off,
 	const uint8_t *p;
 	uint32_t from_end, dlen;
 	size_t plen;
+	int ret;
 
-	p = ovmf_table_find(img, len, tdx_offset_guid, &plen);
-	if (!p)
+	ret = ovmf_table_find(img, len, &tdx_offset_guid, &p, &plen, err,
+			      errlen);
+	if (ret == -ENOENT)
 		return fail(err, errlen, "no TDX metadata offset entry in the "
 			    "firmware's GUIDed table (not a TDVF image)");
+	if (ret)
+		return ret;
 	if (plen != 4)
 		return fail(err, errlen, "TDX metadata offset entry holds %zu "
 			    "bytes, not 4", plen);

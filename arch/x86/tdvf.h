@@ -51,14 +51,6 @@ struct tdvf {
 const char *tdvf_type_name(enum tdvf_type t);
 
 /*
- * Find OVMF's GUIDed table entry guid (16 bytes, in the image's byte
- * order) in the last bytes of img. Returns its data and length, or NULL
- * (no table, a malformed one, or no such entry).
- */
-const uint8_t *ovmf_table_find(const uint8_t *img, size_t len,
-			       const uint8_t guid[16], size_t *data_len);
-
-/*
  * Parse and check the TDVF metadata of a len-byte image. Every field is
  * checked: the table and descriptor lie inside the image, signature,
  * version 1, length = 16 + 32 n, 1 <= n <= TDVF_MAX_SECTIONS; each section

@@ -7,8 +7,10 @@
 #include "fakekvm.h"
 
 extern const struct fake_platform fake_sev_snp;
+extern const struct fake_platform fake_tdx;
 
 const struct fake_platform *const fake_platforms[] = {
 	&fake_sev_snp,
+	&fake_tdx,
 	NULL,
 };

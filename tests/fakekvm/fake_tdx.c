@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/util.h"
 #include "../../platform/tdx_mrtd.h"
 #include "fake_ioctls.h"
 

@@ -130,6 +130,10 @@ struct fake_platform {
 	void (*after)(struct fake *f, const struct fake_call *c);
 };
 
+/* The MRTD of what TDX_INIT_MEM_REGION added, once finalized; or NULL
+ * (fake_tdx.c). */
+const uint8_t *fake_tdx_mrtd(const struct fake_vm *vm);
+
 /* The table (fake_platforms.c); NULL-terminated. */
 extern const struct fake_platform *const fake_platforms[];
 

@@ -96,5 +96,6 @@ Suite *memory_suite(void);
 Suite *virtio_suite(void);
 Suite *config_suite(void);
 Suite *running_suite(void);
+Suite *firmware_suite(void);
 
 #endif

@@ -77,7 +77,7 @@ START_TEST(errors_name_the_option)
 		{ { "--cpus", "0" }, "cpus: '0' is out of range" },
 		{ { "--cpus", "two" }, "cpus: 'two' is not a number" },
 		{ { "--log-level", "loud" }, "log-level: 'loud' is not a log level" },
-		{ { "--platform", "tdx" }, "platform: unknown platform 'tdx'" },
+		{ { "--platform", "tdz" }, "platform: unknown platform 'tdz'" },
 		{ { "--convert-mode", "x" }, "convert-mode: 'x' is not a content mode" },
 		{ { "--seccomp", "maybe" }, "seccomp: 'maybe' is neither on nor off" },
 		{ { "--bogus" }, "--bogus: unknown option" },

@@ -125,7 +125,7 @@ START_TEST(errors_name_file_line_key)
 	expect_error("[vm]\n\nmemory = 64M\nmemory = 128M\n", 4,
 		     "memory: set twice (first on line 3)");
 	expect_error("[vm]\nrng = maybe\n", 2, "rng: 'maybe' is not a boolean");
-	expect_error("[vm]\nplatform = tdx\n", 2, "unknown platform 'tdx'");
+	expect_error("[vm]\nplatform = tdz\n", 2, "unknown platform 'tdz'");
 	expect_error("[vm]\njust words\n", 2, "expected [vm] or key = value");
 	expect_error("[vm]\ndisk = a\ndisk = b\ndisk = c\ndisk = d\ndisk = e\n",
 		     6, "more than 4 disks");

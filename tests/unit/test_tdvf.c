@@ -14,6 +14,7 @@
 
 #include "../../arch/x86/tdvf.h"
 #include "../../arch/x86/tdvf_hob.h"
+#include "../../mem/launch.h"
 #include "../../platform/tdx_plan.h"
 #include "../common/tdvfgen.h"
 #include "suites.h"
@@ -200,33 +201,52 @@ START_TEST(hob_describes_ram)
 }
 END_TEST
 
+/* The image is one item; TempMem and the HOB become zero items after it. */
+static void plan_of(const uint8_t *img, struct tdx_plan *p,
+		    struct launch_list *l)
+{
+	char err[256] = "";
+
+	memset(l, 0, sizeof(*l));
+	ck_assert_int_eq(tdx_plan_build(p, img, IMG, err, sizeof(err)), 0);
+	ck_assert_int_eq(launch_add(l, FW_BASE, img, IMG, LAUNCH_FIRMWARE,
+				    "firmware"), 0);
+	ck_assert_int_eq(tdx_plan_items(p, img, l), 0);
+}
+
 START_TEST(plan_follows_sections)
 {
 	uint8_t *img = tdvfgen_default(IMG);
 	struct tdx_plan *p = malloc(sizeof(*p));
+	struct launch_list *l = malloc(sizeof(*l));
 	char err[256] = "";
 
-	ck_assert_int_eq(tdx_plan_build(p, img, IMG, ram256, 1, err,
-					sizeof(err)), 0);
+	plan_of(img, p, l);
 	ck_assert_uint_eq(p->n, 3);
 	ck_assert(p->r[0].measure && !p->r[1].measure && !p->r[2].measure);
-	ck_assert_ptr_eq(p->r[0].data, img);
-	ck_assert_ptr_null(p->r[1].data);
-	ck_assert_ptr_eq(p->r[2].data, p->hob);
 	ck_assert_uint_eq(p->hob_gpa, 0x808000);
-	/* TempMem past RAM and past the firmware: refused by place. */
-	struct tdvf_ram tiny = { 0, 0x400000 };
-	ck_assert_int_eq(tdx_plan_build(p, img, IMG, &tiny, 1, err,
-					sizeof(err)), -EINVAL);
+	ck_assert_uint_eq(l->n, 3);
+	ck_assert_int_eq(l->item[1].kind, LAUNCH_ZERO);
+	ck_assert_uint_eq(l->item[1].gpa, 0x800000);
+	ck_assert_uint_eq(l->item[2].gpa, 0x808000);
+	/* A section in the image's window that is not the image there. */
+	tdvfgen_put32(img, tdvfgen_section_off(0) + 4, IMG - 0x1000);
+	tdvfgen_put64(img, tdvfgen_section_off(0) + 8, FW_BASE + 0x1000);
+	tdvfgen_put64(img, tdvfgen_section_off(0) + 16, IMG - 0x1000);
+	ck_assert_int_eq(tdx_plan_build(p, img, IMG, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "loads the image whole"));
 	/* Not a multiple of 4 KiB. */
-	ck_assert_int_eq(tdx_plan_build(p, img, IMG - 1, ram256, 1, err,
-					sizeof(err)), -EINVAL);
+	ck_assert_int_eq(tdx_plan_build(p, img, IMG - 1, err, sizeof(err)),
+			 -EINVAL);
+	free(l);
 	free(p);
 	free(img);
 }
 END_TEST
 
-/* PermMem with PAGE.AUG is left out of the plan and of MRTD. */
+/* PermMem with PAGE.AUG is left out of the plan and of MRTD; a TD
+ * without a TD_HOB section cannot be told its memory. */
 START_TEST(page_aug_not_added)
 {
 	const struct tdvfgen_section s[] = {
@@ -236,12 +256,19 @@ START_TEST(page_aug_not_added)
 	};
 	uint8_t *img = tdvfgen_image(IMG, s, 3);
 	struct tdx_plan *p = malloc(sizeof(*p));
+	struct launch_list *l = malloc(sizeof(*l));
 	char err[256] = "";
 
-	ck_assert_int_eq(tdx_plan_build(p, img, IMG, ram256, 1, err,
-					sizeof(err)), 0);
+	plan_of(img, p, l);
 	ck_assert_uint_eq(p->n, 2);
 	ck_assert_int_eq(p->r[1].type, TDVF_TD_HOB);
+	ck_assert_uint_eq(l->n, 2);
+	free(img);
+	img = tdvfgen_image(IMG, s, 1);
+	ck_assert_int_eq(tdx_plan_build(p, img, IMG, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "no TD_HOB"));
+	free(l);
 	free(p);
 	free(img);
 }
@@ -250,11 +277,11 @@ END_TEST
 static void mrtd_of(const uint8_t *img, uint8_t out[TDX_MRTD_SIZE])
 {
 	struct tdx_plan *p = malloc(sizeof(*p));
-	char err[256];
+	struct launch_list *l = malloc(sizeof(*l));
 
-	ck_assert_int_eq(tdx_plan_build(p, img, IMG, ram256, 1, err,
-					sizeof(err)), 0);
-	ck_assert_int_eq(tdx_plan_mrtd(p, out), 0);
+	plan_of(img, p, l);
+	ck_assert_int_eq(tdx_plan_mrtd(p, l, out), 0);
+	free(l);
 	free(p);
 }
 
