@@ -325,6 +325,7 @@ int main(void)
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, running_suite());
 	srunner_add_suite(sr, firmware_suite());
+	srunner_add_suite(sr, tdx_suite());
 	print_left_out();
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

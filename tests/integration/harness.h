@@ -97,5 +97,6 @@ Suite *virtio_suite(void);
 Suite *config_suite(void);
 Suite *running_suite(void);
 Suite *firmware_suite(void);
+Suite *tdx_suite(void);
 
 #endif

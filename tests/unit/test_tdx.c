@@ -15,6 +15,7 @@
 
 #include "../../mem/launch.h"
 #include "../../platform/tdx_plan.h"
+#include "../../vmm/caps.h"
 #include "../../vmm/config.h"
 #include "../../vmm/exit.h"
 #include "../common/tdvfgen.h"
@@ -197,6 +198,48 @@ START_TEST(host_without_tdx)
 }
 END_TEST
 
+static char *caps_text(struct fake *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)f;
+	ck_assert_int_eq(caps_print(out), 0);
+	fclose(out);
+	return text;
+}
+
+static bool has_row(const char *text, const char *feature, const char *yes)
+{
+	char row[128];
+
+	snprintf(row, sizeof(row), "%-44s %-4s", feature, yes);
+	return strstr(text, row) != NULL;
+}
+
+/* cvmm caps: what the host has and lacks for TDX, row by row. */
+START_TEST(caps_rows)
+{
+	struct fake *f = fake_install();
+	char *t = caps_text(f);
+
+	ck_assert_msg(has_row(t, "TDX: VM type KVM_X86_TDX_VM (5)", "yes"), "%s", t);
+	ck_assert_msg(has_row(t, "TDX: kvm_intel tdx parameter", "yes"), "%s", t);
+	ck_assert_msg(has_row(t, "cvmm platform tdx", "yes"), "%s", t);
+	free(t);
+	f->host.kvm_intel_tdx = NULL;
+	f->host.vm_types &= ~(1ULL << KVM_X86_TDX_VM);
+	t = caps_text(f);
+	ck_assert_msg(has_row(t, "TDX: VM type KVM_X86_TDX_VM (5)", "no"), "%s", t);
+	ck_assert_msg(has_row(t, "TDX: kvm_intel tdx parameter", "no"), "%s", t);
+	ck_assert_ptr_nonnull(strstr(t, "kvm_intel not loaded"));
+	ck_assert_msg(has_row(t, "cvmm platform tdx", "no"), "%s", t);
+	free(t);
+	fake_remove(f);
+}
+END_TEST
+
 /* The fake's TDX rules refuse what Linux 7.3 refuses. */
 START_TEST(fake_tdx_rules)
 {
@@ -363,6 +406,7 @@ Suite *tdx_suite(void)
 	tcase_add_test(tc, mem_region_gives_up);
 	tcase_add_test(tc, host_without_tdx);
 	tcase_add_test(tc, fake_tdx_rules);
+	tcase_add_test(tc, caps_rows);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(ex, exit_setup, exit_teardown);
 	tcase_add_test(ex, tdvmcall_resumes_with_kvm_answer);
