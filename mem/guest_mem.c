@@ -2,6 +2,7 @@
 #include "guest_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -149,6 +150,21 @@ int mem_launch_write(struct guest_mem *m, gpa_t g, const void *buf,
 	memcpy(s->kvm_map + (g.v - s->gpa), buf, len);
 	if (len)
 		mem_fp_changed(m, s, g.v - s->gpa, len);
+	return 0;
+}
+
+int mem_launch_discard(struct guest_mem *m, gpa_t g, uint64_t len)
+{
+	struct mem_slot *s = mem_find_slot(m, g.v, len);
+
+	if (!s)
+		return -EFAULT;
+	if (s->private_fd < 0 || s->private_fd == s->shared_fd)
+		return 0;
+	if (fallocate(s->shared_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(g.v - s->gpa), (off_t)len))
+		return -errno;
+	mem_fp_changed(m, s, g.v - s->gpa, len);
 	return 0;
 }
 

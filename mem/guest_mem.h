@@ -250,6 +250,14 @@ int mem_launch_write(struct guest_mem *m, gpa_t gpa, const void *buf,
 void mem_launch_done(struct guest_mem *m);
 
 /*
+ * After the platform copied [gpa, gpa+len) from the shared backing into
+ * private memory (TDX INIT_MEM_REGION): free the shared copy, now stale,
+ * so that no page is held twice. Nothing to do where one file holds both
+ * states. Returns 0, -EFAULT (not in one memslot) or -errno.
+ */
+int mem_launch_discard(struct guest_mem *m, gpa_t gpa, uint64_t len);
+
+/*
  * Bytes of guest memory that are allocated, counting every page once
  * whichever backing holds it. Three ways to ask (mem/footprint.c):
  *

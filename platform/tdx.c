@@ -295,9 +295,14 @@ static int tdx_finalize(struct plat_vm *vm)
 			break;
 		sched_yield();
 	}
-	if (ret)
+	if (ret) {
 		log_err("KVM_TDX_FINALIZE_VM: %s (TDX status 0x%llx)",
 			strerror(-ret), (unsigned long long)hw);
+		return ret;
+	}
+	/* The shared copies are stale now: free them (QEMU does too). */
+	for (unsigned int i = 0; !ret && i < p->n; i++)
+		ret = mem_launch_discard(vm->mem, gpa(p->r[i].gpa), p->r[i].size);
 	return ret;
 }
 

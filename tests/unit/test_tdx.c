@@ -394,6 +394,34 @@ START_TEST(conversion_answers)
 }
 END_TEST
 
+/* After INIT_MEM_REGION copied them, the shared copies are freed. */
+START_TEST(launch_discard_frees_shared_copy)
+{
+	struct mem_backend b = { .in_place = false };
+	struct guest_mem g;
+	int priv = memfd_create("priv", MFD_CLOEXEC);
+	int shared = memfd_create("shared", MFD_CLOEXEC);
+	uint8_t page[4096], back[4096];
+
+	memset(page, 0x5a, sizeof(page));
+	ck_assert_int_eq(ftruncate(priv, 1 << 20), 0);
+	ck_assert_int_eq(ftruncate(shared, 1 << 20), 0);
+	mem_init(&g, &b, MEM_CONTENT_ZERO, false);
+	ck_assert_int_eq(mem_add_slot(&g, 0, 1 << 20, priv, shared), 0);
+	ck_assert_int_eq(mem_launch_write(&g, gpa(0x3000), page, 4096), 0);
+	ck_assert_int_eq(pread(shared, back, 4096, 0x3000), 4096);
+	ck_assert_mem_eq(back, page, 4096);
+	ck_assert_int_eq(mem_launch_discard(&g, gpa(0x3000), 4096), 0);
+	ck_assert_int_eq(pread(shared, back, 4096, 0x3000), 4096);
+	memset(page, 0, sizeof(page));
+	ck_assert_mem_eq(back, page, 4096);
+	ck_assert_int_eq(mem_launch_discard(&g, gpa(0xff000), 0x2000), -EFAULT);
+	mem_destroy(&g);
+	close(priv);
+	close(shared);
+}
+END_TEST
+
 Suite *tdx_suite(void)
 {
 	Suite *s = suite_create("tdx");
@@ -407,6 +435,7 @@ Suite *tdx_suite(void)
 	tcase_add_test(tc, host_without_tdx);
 	tcase_add_test(tc, fake_tdx_rules);
 	tcase_add_test(tc, caps_rows);
+	tcase_add_test(tc, launch_discard_frees_shared_copy);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(ex, exit_setup, exit_teardown);
 	tcase_add_test(ex, tdvmcall_resumes_with_kvm_answer);
