@@ -79,6 +79,9 @@ LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih libseccomp liburing) -lfdt
 STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih \
 	libseccomp liburing) -lfdt -lpthread
 ifeq ($(ARCH_DIR),x86)
+# SHA-384 for the SEV-SNP and TDX launch measurements (x86-only platforms).
+LIBS += $(shell $(PKG_CONFIG) --libs libcrypto)
+STATIC_LIBS += $(shell $(PKG_CONFIG) --static --libs libcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
 # The rig also runs a static integration-tests (libcheck.a, libsubunit.a).
@@ -111,7 +114,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
-	golden-traces \
+	golden-traces check-measure \
 	check-sanitize bench fuzz rig-check rig-check-arm64 arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
@@ -193,7 +196,12 @@ check: deps
 check-all: all
 	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-measure
 	@$(MAKE) --no-print-directory check-integration
+
+# Launch measurements against digests computed without cvmm's C code.
+check-measure: $(O)/cvmm
+	tests/measure/snp_kat.sh $(O)/cvmm
 
 # The test kernel is freestanding and never sanitized; it is shared.
 # Sanitized code runs several times slower (rangeset's random test takes

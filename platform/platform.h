@@ -35,7 +35,20 @@ struct kvm_run;
 struct plat_vm {
 	int sys_fd, vm_fd;
 	struct guest_mem *mem;
-	void *state; /* the platform's own (e.g. the /dev/sev fd); NULL so far */
+	void *state; /* the platform's own (e.g. the /dev/sev fd) */
+	const int *vcpu_fd; /* the vCPUs' fds, once they exist (finalize) */
+	unsigned int ncpus;
+	uint64_t policy; /* the guest policy the user chose (--snp-policy) */
+};
+
+/*
+ * A launch measurement computed without KVM (`cvmm measure`, --dry-run),
+ * from the launch list a run executes.
+ */
+struct plat_measure {
+	const char *name;   /* "snp-page-digest", "mrtd" */
+	uint8_t digest[48]; /* SHA-384 */
+	const char *note;   /* what it covers and what it does not */
 };
 
 /* What backs a memslot of RAM. */
@@ -63,6 +76,10 @@ enum conv_busy {
 			    * sees EAGAIN (SEV-SNP guests treat it as fatal) */
 };
 
+/* One row of `cvmm caps`: a feature, whether the host has it, from where. */
+typedef void (*plat_caps_row)(void *ctx, const char *feature, bool yes,
+			      const char *detail);
+
 /* What a platform's exit hook did with an exit. */
 enum plat_exit { PLAT_EXIT_NOT_MINE, PLAT_EXIT_RESUME, PLAT_EXIT_STOP };
 
@@ -85,6 +102,13 @@ struct platform {
 	 * devices may touch only the DMA pool, which the guest shares whole.
 	 */
 	bool sharing_unseen;
+	/*
+	 * KVM copies the launch list into private memory (SNP's
+	 * LAUNCH_UPDATE, TDX's INIT_MEM_REGION) from the shared backing, so
+	 * RAM may start private although the host cannot write it.
+	 */
+	bool launch_update;
+	bool uses_policy; /* --snp-policy means something here */
 
 	/*
 	 * Extra host checks beyond the generic ones (guest_memfd, memslot
@@ -99,12 +123,26 @@ struct platform {
 	 */
 	int (*plan_firmware)(const struct arch_firmware *fw,
 			     struct launch_list *l);
+	/*
+	 * Rows for `cvmm caps`: what this host has and lacks for the
+	 * platform beyond the generic checks. NULL: none.
+	 */
+	void (*caps)(int sys_fd, plat_caps_row row, void *ctx);
 	/* After KVM_CREATE_VM, before memory and vCPUs exist. */
 	int (*vm_init)(struct plat_vm *vm);
 	/* Put one launch-list item into guest memory. NULL: plain copy. */
 	int (*launch)(struct plat_vm *vm, const struct launch_item *item);
 	/* After every vCPU is set up, before the first run. */
 	int (*finalize)(struct plat_vm *vm);
+	/* At VM teardown: release what the hooks kept in vm->state. */
+	void (*destroy)(struct plat_vm *vm);
+	/*
+	 * The expected launch measurement of l with ncpus vCPUs, without
+	 * KVM. Returns 0, or -errno with one line in err. NULL: none.
+	 */
+	int (*measure)(const struct launch_list *l, unsigned int ncpus,
+		       uint64_t policy, struct plat_measure *out, char *err,
+		       size_t errlen);
 	/* Exits only this platform has; NULL or NOT_MINE: the generic code. */
 	enum plat_exit (*handle_exit)(struct plat_vm *vm, struct kvm_run *run,
 				      int *status);
@@ -136,6 +174,7 @@ static inline bool platform_in_place(const struct platform *p)
 extern const struct platform platform_soft;
 #if defined(__x86_64__)
 extern const struct platform platform_sw_protected;
+extern const struct platform platform_sev_snp;
 #endif
 #if defined(__aarch64__)
 extern const struct platform platform_pkvm;

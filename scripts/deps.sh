@@ -10,6 +10,7 @@ packages=(
 	libinih-dev              # config files
 	libseccomp-dev           # the syscall filter of a running VM
 	liburing-dev             # virtio-blk I/O (io_uring; has liburing.a)
+	libssl-dev               # SHA-384 (libcrypto) for launch measurements
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
 	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)

@@ -25,5 +25,6 @@ Suite *mem_scale_suite(void);
 Suite *fault_guard_suite(void);
 Suite *fakekvm_suite(void);
 Suite *firmware_suite(void);
+Suite *sev_snp_suite(void);
 
 #endif

@@ -51,11 +51,20 @@ START_TEST(platform_table)
 	const struct platform *soft = platform_find("soft");
 	const struct platform *sw = platform_find("sw-protected");
 
-	ck_assert_str_eq(platform_names(), "soft, sw-protected");
+	const struct platform *snp = platform_find("sev-snp");
+
+	/* The table's order; later platforms follow. */
+	ck_assert(!strncmp(platform_names(), "soft, sw-protected, sev-snp",
+			   27));
 	ck_assert_ptr_eq(platform_at(0), soft);
 	ck_assert_ptr_eq(platform_at(1), sw);
-	ck_assert_ptr_null(platform_at(2));
-	ck_assert_ptr_null(platform_find("tdx"));
+	ck_assert_ptr_eq(platform_at(2), snp);
+	ck_assert_ptr_null(platform_at(16));
+	ck_assert_ptr_null(platform_find("nosuch"));
+	/* sev-snp: RAM starts private, loaded by LAUNCH_UPDATE, sealed. */
+	ck_assert(!snp->initial_shared && snp->launch_update);
+	ck_assert_int_eq(snp->regs, REGS_BEFORE_FINALIZE);
+	ck_assert_int_eq(snp->busy, BUSY_WAIT);
 	/* soft: one guest_memfd in place, nothing sealed, no hooks. */
 	ck_assert_int_eq(soft->backing, RAM_GMEM_IN_PLACE);
 	ck_assert(platform_in_place(soft));
