@@ -79,7 +79,7 @@ LIBS := $(shell $(PKG_CONFIG) --libs libelf zlib inih libseccomp liburing) -lfdt
 STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf zlib inih \
 	libseccomp liburing) -lfdt -lpthread
 ifeq ($(ARCH_DIR),x86)
-# SHA-384 for TDX's MRTD (x86 only: the arm64 sysroot has no libcrypto).
+# SHA-384 for the SEV-SNP and TDX launch measurements (x86-only platforms).
 LIBS += $(shell $(PKG_CONFIG) --libs libcrypto)
 STATIC_LIBS += $(shell $(PKG_CONFIG) --static --libs libcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
@@ -114,8 +114,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
-	check-measure \
-	golden-traces \
+	golden-traces check-measure \
 	check-sanitize bench fuzz rig-check rig-check-arm64 arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
@@ -200,8 +199,8 @@ check-all: all
 	@$(MAKE) --no-print-directory check-measure
 	@$(MAKE) --no-print-directory check-integration
 
-# Known-answer tests of launch measurements, computed by shell scripts
-# without cvmm's C code (printf, dd, openssl dgst), against what cvmm prints.
+# Launch measurements against digests computed without cvmm's C code
+# (tests/measure/*.sh: printf, dd and sha384sum against what cvmm prints).
 check-measure: $(O)/cvmm
 	@set -e; for t in tests/measure/*.sh; do $$t $(O)/cvmm; done
 

@@ -15,6 +15,7 @@ static const struct platform *const platforms[] = {
 	&platform_soft,
 #if defined(__x86_64__)
 	&platform_sw_protected,
+	&platform_sev_snp,
 	&platform_tdx,
 #endif
 #if defined(__aarch64__)

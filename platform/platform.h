@@ -24,7 +24,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "../arch/arch.h"
 #include "../mem/guest_mem.h"
@@ -36,8 +35,20 @@ struct kvm_run;
 struct plat_vm {
 	int sys_fd, vm_fd;
 	struct guest_mem *mem;
-	void *state; /* the platform's own (e.g. the /dev/sev fd); NULL so far */
-	const struct arch_firmware *fw; /* --firmware, or NULL (build only) */
+	void *state; /* the platform's own (e.g. the /dev/sev fd) */
+	const int *vcpu_fd; /* the vCPUs' fds, once they exist (finalize) */
+	unsigned int ncpus;
+	uint64_t policy; /* the guest policy the user chose (--snp-policy) */
+};
+
+/*
+ * A launch measurement computed without KVM (`cvmm measure`, --dry-run),
+ * from the launch list a run executes.
+ */
+struct plat_measure {
+	const char *name;   /* "snp-page-digest", "mrtd" */
+	uint8_t digest[48]; /* SHA-384 */
+	const char *note;   /* what it covers and what it does not */
 };
 
 /* What backs a memslot of RAM. */
@@ -65,6 +76,10 @@ enum conv_busy {
 			    * sees EAGAIN (SEV-SNP guests treat it as fatal) */
 };
 
+/* One row of `cvmm caps`: a feature, whether the host has it, from where. */
+typedef void (*plat_caps_row)(void *ctx, const char *feature, bool yes,
+			      const char *detail);
+
 /* What a platform's exit hook did with an exit. */
 enum plat_exit { PLAT_EXIT_NOT_MINE, PLAT_EXIT_RESUME, PLAT_EXIT_STOP };
 
@@ -88,6 +103,13 @@ struct platform {
 	 */
 	bool sharing_unseen;
 	/*
+	 * KVM copies the launch list into private memory (SNP's
+	 * LAUNCH_UPDATE, TDX's INIT_MEM_REGION) from the shared backing, so
+	 * RAM may start private although the host cannot write it.
+	 */
+	bool launch_update;
+	bool uses_policy; /* --snp-policy means something here */
+	/*
 	 * A request to make memory outside RAM shared (an MMIO window) is
 	 * answered done: it is shared already. TDX firmware converts its MMIO
 	 * ranges and treats a refusal as fatal (QEMU answers success too).
@@ -99,12 +121,6 @@ struct platform {
 	 * --firmware is required and --kernel refused.
 	 */
 	bool firmware_only;
-	/*
-	 * The launch copies the boot image from the shared backing into
-	 * private memory (TDX INIT_MEM_REGION), so RAM may start private
-	 * even with two backings.
-	 */
-	bool launch_to_private;
 
 	/*
 	 * Extra host checks beyond the generic ones (guest_memfd, memslot
@@ -115,29 +131,34 @@ struct platform {
 	/*
 	 * Add the launch items a firmware image's metadata asks this
 	 * platform for (after the image itself, before the kernel), at
-	 * resolve time. NULL: the image alone. Returns 0 or -errno with err
-	 * (one line, or empty).
+	 * resolve time. NULL: the image alone. Returns 0 or -errno, with
+	 * err one line saying what is wrong (or left empty).
 	 */
 	int (*plan_firmware)(const struct arch_firmware *fw,
 			     struct launch_list *l, char *err, size_t errlen);
-	/* Extra --dry-run lines (the launch plan, the expected measurement). */
-	void (*describe)(FILE *f, const struct arch_firmware *fw,
-			 const struct launch_list *l);
-	/* Extra `cvmm caps` rows: what this host has and lacks for it. */
-	void (*caps)(FILE *f, int sys_fd);
+	/*
+	 * Rows for `cvmm caps`: what this host has and lacks for the
+	 * platform beyond the generic checks. NULL: none.
+	 */
+	void (*caps)(int sys_fd, plat_caps_row row, void *ctx);
 	/* After KVM_CREATE_VM, before memory and vCPUs exist. */
 	int (*vm_init)(struct plat_vm *vm);
 	/* Put one launch-list item into guest memory. NULL: plain copy. */
 	int (*launch)(struct plat_vm *vm, const struct launch_item *item);
-	/* Each vCPU right after the architecture set it up. */
-	int (*vcpu_init)(struct plat_vm *vm, int vcpu_fd, unsigned int index);
 	/* After every vCPU is set up, before the first run. */
 	int (*finalize)(struct plat_vm *vm);
+	/* At VM teardown: release what the hooks kept in vm->state. */
+	void (*destroy)(struct plat_vm *vm);
+	/*
+	 * The expected launch measurement of l with ncpus vCPUs, without
+	 * KVM. Returns 0, or -errno with one line in err. NULL: none.
+	 */
+	int (*measure)(const struct launch_list *l, unsigned int ncpus,
+		       uint64_t policy, struct plat_measure *out, char *err,
+		       size_t errlen);
 	/* Exits only this platform has; NULL or NOT_MINE: the generic code. */
 	enum plat_exit (*handle_exit)(struct plat_vm *vm, struct kvm_run *run,
 				      int *status);
-	/* Release vm->state (at VM destruction, whatever got built). */
-	void (*destroy)(struct plat_vm *vm);
 };
 
 /* The platform called name, or NULL. */
@@ -166,6 +187,7 @@ static inline bool platform_in_place(const struct platform *p)
 extern const struct platform platform_soft;
 #if defined(__x86_64__)
 extern const struct platform platform_sw_protected;
+extern const struct platform platform_sev_snp;
 extern const struct platform platform_tdx;
 #endif
 #if defined(__aarch64__)

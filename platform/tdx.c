@@ -39,8 +39,8 @@
 #define BUSY_TRIES 16	  /* EAGAIN (RNG busy) / EBUSY (contention) */
 
 struct tdx_state {
-	struct tdx_plan plan;
-	int vcpu_fd; /* an initialised vCPU, for INIT_MEM_REGION */
+	struct tdx_plan plan; /* from the firmware item of the launch list */
+	bool planned;
 };
 
 /* KVM_MEMORY_ENCRYPT_OP with a TDX command on a VM or vCPU fd. */
@@ -81,17 +81,16 @@ static int tdx_probe(int sys_fd, const char **missing)
 	return -ENOTSUP;
 }
 
-static void tdx_caps(FILE *f, int sys_fd)
+static void tdx_caps(int sys_fd, plat_caps_row row, void *ctx)
 {
 	long types = kvm_cap(sys_fd, KVM_CAP_VM_TYPES);
-	char why[96];
+	char why[96], detail[160];
 	bool ok = kvm_intel_tdx(why, sizeof(why));
 
-	fprintf(f, "%-44s %-4s %s\n", "TDX: VM type KVM_X86_TDX_VM (5)",
-		(types >> KVM_X86_TDX_VM) & 1 ? "yes" : "no",
-		"KVM_CAP_VM_TYPES");
-	fprintf(f, "%-44s %-4s %s: %s\n", "TDX: kvm_intel tdx parameter",
-		ok ? "yes" : "no", TDX_KVM_PARAM, why);
+	row(ctx, "  tdx: VM type KVM_X86_TDX_VM (5)",
+	    (types >> KVM_X86_TDX_VM) & 1, "KVM_CAP_VM_TYPES");
+	snprintf(detail, sizeof(detail), "%s: %s", TDX_KVM_PARAM, why);
+	row(ctx, "  tdx: kvm_intel tdx parameter", ok, detail);
 }
 
 /* KVM_TDX_CAPABILITIES, growing the CPUID room on E2BIG (no size hint). */
@@ -162,19 +161,9 @@ static int tdx_vm_init(struct plat_vm *vm)
 	struct kvm_tdx_capabilities *caps;
 	int ret;
 
-	struct tdx_state *s;
-	char err[256];
-
-	s = vm->state = calloc(1, sizeof(*s));
-	if (!s)
+	vm->state = calloc(1, sizeof(struct tdx_state));
+	if (!vm->state)
 		return -ENOMEM;
-	s->vcpu_fd = -1;
-	/* Resolve checked it; the plan is rebuilt from the same bytes. */
-	if (!vm->fw || tdx_plan_build(&s->plan, vm->fw->data, vm->fw->size,
-				      err, sizeof(err))) {
-		log_err("platform tdx: %s", vm->fw ? err : "no firmware image");
-		return -EINVAL;
-	}
 	caps = get_caps(vm->vm_fd);
 	if (!caps)
 		return -EIO;
@@ -186,21 +175,39 @@ static int tdx_vm_init(struct plat_vm *vm)
 	return ret;
 }
 
-/* Every vCPU learns the TD HOB's address (RCX and R8 at reset). */
-static int tdx_vcpu_init(struct plat_vm *vm, int vcpu_fd, unsigned int index)
+/*
+ * The firmware's item of the launch list (the image, ending at 4 GiB)
+ * carries the TDVF metadata: plan from it. Every item with bytes is
+ * staged in the shared backing, where INIT_MEM_REGION copies from.
+ */
+static int tdx_launch(struct plat_vm *vm, const struct launch_item *it)
 {
 	struct tdx_state *s = vm->state;
-	uint64_t hw = 0;
-	int ret = tdx_cmd(vcpu_fd, KVM_TDX_INIT_VCPU, 0, s->plan.hob_gpa, &hw);
+	char err[256];
 
-	if (ret) {
+	if (it->kind == LAUNCH_FIRMWARE && it->gpa + it->len == 1ULL << 32) {
+		if (tdx_plan_build(&s->plan, it->data, it->len, err,
+				   sizeof(err))) {
+			log_err("platform tdx: %s", err);
+			return -EINVAL;
+		}
+		s->planned = true;
+	}
+	return it->data ? mem_launch_write(vm->mem, gpa(it->gpa), it->data,
+					   it->len)
+			: 0;
+}
+
+/* Every vCPU learns the TD HOB's address (RCX and R8 at reset). */
+static int init_vcpu(int vcpu_fd, unsigned int index, uint64_t hob)
+{
+	uint64_t hw = 0;
+	int ret = tdx_cmd(vcpu_fd, KVM_TDX_INIT_VCPU, 0, hob, &hw);
+
+	if (ret)
 		log_err("KVM_TDX_INIT_VCPU on vCPU %u: %s (TDX status 0x%llx)",
 			index, strerror(-ret), (unsigned long long)hw);
-		return ret;
-	}
-	if (s->vcpu_fd < 0)
-		s->vcpu_fd = vcpu_fd;
-	return 0;
+	return ret;
 }
 
 /*
@@ -282,10 +289,17 @@ static int tdx_finalize(struct plat_vm *vm)
 	struct tdx_state *s = vm->state;
 	const struct tdx_plan *p = &s->plan;
 	uint64_t hw = 0;
-	int ret = s->vcpu_fd < 0 ? -EINVAL : write_hob(vm, p);
+	int ret;
 
+	if (!s->planned || !vm->ncpus) {
+		log_err("platform tdx: no TDVF firmware in the launch list");
+		return -EINVAL;
+	}
+	ret = write_hob(vm, p);
+	for (unsigned int i = 0; !ret && i < vm->ncpus; i++)
+		ret = init_vcpu(vm->vcpu_fd[i], i, p->hob_gpa);
 	for (unsigned int i = 0; !ret && i < p->n; i++)
-		ret = add_region(vm, s->vcpu_fd, &p->r[i]);
+		ret = add_region(vm, vm->vcpu_fd[0], &p->r[i]);
 	if (ret)
 		return ret;
 	/* -EBUSY: contention on the TDX module; bounded retries. */
@@ -390,15 +404,38 @@ static int tdx_plan_firmware(const struct arch_firmware *fw,
 	return ret;
 }
 
-static void tdx_describe(FILE *f, const struct arch_firmware *fw,
-			 const struct launch_list *l)
+/* MRTD of the launch list, from the TDVF metadata of its firmware item. */
+static int tdx_measure(const struct launch_list *l, unsigned int ncpus,
+		       uint64_t policy, struct plat_measure *out, char *err,
+		       size_t errlen)
 {
-	struct tdx_plan *p = malloc(sizeof(*p));
-	char err[256];
+	static char note[512];
+	const struct launch_item *fw = NULL;
+	struct tdx_plan *p;
+	int ret;
 
-	if (p && !tdx_plan_build(p, fw->data, fw->size, err, sizeof(err)))
-		tdx_plan_describe(f, p, l);
+	(void)ncpus, (void)policy; /* MRTD covers neither */
+	for (unsigned int i = 0; i < l->n; i++)
+		if (l->item[i].kind == LAUNCH_FIRMWARE &&
+		    l->item[i].gpa + l->item[i].len == 1ULL << 32)
+			fw = &l->item[i];
+	if (!fw) {
+		snprintf(err, errlen, "platform tdx measures a TDVF firmware "
+			 "image (--firmware)");
+		return -EINVAL;
+	}
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ret = tdx_plan_build(p, fw->data, fw->len, err, errlen);
+	if (!ret && (ret = tdx_plan_mrtd(p, l, out->digest)))
+		snprintf(err, errlen, "SHA-384 failed");
+	if (!ret)
+		tdx_plan_note(p, note, sizeof(note));
 	free(p);
+	out->name = "mrtd";
+	out->note = note;
+	return ret;
 }
 
 const struct platform platform_tdx = {
@@ -417,14 +454,14 @@ const struct platform platform_tdx = {
 	.busy = BUSY_ANSWER_RETRY,
 	.shared_outside_ram_ok = true,
 	.firmware_only = true,
-	.launch_to_private = true,
+	.launch_update = true,
 	.probe = tdx_probe,
 	.plan_firmware = tdx_plan_firmware,
-	.describe = tdx_describe,
 	.caps = tdx_caps,
 	.vm_init = tdx_vm_init,
-	.vcpu_init = tdx_vcpu_init,
+	.launch = tdx_launch,
 	.finalize = tdx_finalize,
+	.measure = tdx_measure,
 	.handle_exit = tdx_handle_exit,
 	.destroy = tdx_destroy,
 };

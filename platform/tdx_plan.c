@@ -131,34 +131,27 @@ int tdx_plan_mrtd(const struct tdx_plan *p, const struct launch_list *l,
 	return ret;
 }
 
-void tdx_plan_describe(FILE *f, const struct tdx_plan *p,
-		       const struct launch_list *l)
+void tdx_plan_note(const struct tdx_plan *p, char *buf, size_t len)
 {
-	uint8_t mrtd[TDX_MRTD_SIZE];
+	size_t n = 0;
 
-	for (unsigned int i = 0; i < p->meta.n; i++) {
+	n += (size_t)snprintf(buf, len, "TDX MRTD (exact: TDH.MEM.PAGE.ADD of "
+			      "every page, TDH.MR.EXTEND of measured ones) of");
+	for (unsigned int i = 0; i < p->meta.n && n < len; i++) {
 		const struct tdvf_section *s = &p->meta.s[i];
 
-		fprintf(f, "vm: tdx section %u: gpa 0x%llx-0x%llx %s, %s\n", i,
-			(unsigned long long)s->gpa,
-			(unsigned long long)(s->gpa + s->size - 1),
-			tdvf_type_name(s->type),
-			!tdvf_section_added(s) ? "not added (PAGE.AUG: the "
-						 "guest accepts it)"
-			: s->attributes & TDVF_ATTR_MR_EXTEND
-				? "added and measured (MR.EXTEND)"
-				: "added, not measured");
+		n += (size_t)snprintf(buf + n, len - n, "%s%s 0x%llx+%llu "
+				      "pages%s", i ? ", then " : " ", tdvf_type_name(
+				      s->type), (unsigned long long)s->gpa,
+				      (unsigned long long)(s->size / TDX_PAGE),
+				      !tdvf_section_added(s) ? " (not added: "
+				      "PAGE.AUG)" : s->attributes &
+				      TDVF_ATTR_MR_EXTEND ? " measured"
+				      : " added");
 	}
-	fprintf(f, "vm: tdx TD HOB: gpa 0x%llx (RCX and R8 of every vCPU), "
-		"written at launch\n", (unsigned long long)p->hob_gpa);
-	if (tdx_plan_mrtd(p, l, mrtd)) {
-		fprintf(f, "vm: tdx MRTD: cannot be computed (SHA-384 failed)\n");
-		return;
-	}
-	fprintf(f, "vm: tdx MRTD ");
-	for (unsigned int i = 0; i < TDX_MRTD_SIZE; i++)
-		fprintf(f, "%02x", mrtd[i]);
-	fputc('\n', f);
+	if (n < len)
+		snprintf(buf + n, len - n, "; not RTMRs, TD attributes, XFAM "
+			 "or the TD HOB's contents");
 }
 
 long tdx_plan_hob(const struct tdx_plan *p, const struct tdvf_ram *ram,

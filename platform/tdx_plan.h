@@ -60,9 +60,11 @@ int tdx_plan_items(const struct tdx_plan *p, const uint8_t *img,
 int tdx_plan_mrtd(const struct tdx_plan *p, const struct launch_list *l,
 		  uint8_t out[TDX_MRTD_SIZE]) __attribute__((warn_unused_result));
 
-/* "vm: tdx section ..." lines and "vm: tdx MRTD <hex>". */
-void tdx_plan_describe(FILE *f, const struct tdx_plan *p,
-		       const struct launch_list *l);
+/*
+ * One line for `cvmm measure` and --dry-run: what MRTD covers, the
+ * sections in the order they are added, and what it does not cover.
+ */
+void tdx_plan_note(const struct tdx_plan *p, char *buf, size_t len);
 
 /*
  * The TD HOB for RAM made of nram ranges (the firmware's window is not

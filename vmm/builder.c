@@ -243,6 +243,12 @@ static int open_platform(const struct platform *plat, int *sys_fd)
 	const char *missing;
 
 	*sys_fd = kvm_open_system();
+	if (*sys_fd == -ENOENT) {
+		log_err("platform %s is not available: this host has no "
+			"/dev/kvm (KVM is not loaded, or not given to this "
+			"machine)", plat->name);
+		return CVMM_EXIT_BAD_INPUT;
+	}
 	if (*sys_fd < 0) {
 		errno = -*sys_fd;
 		log_err_errno("cannot use /dev/kvm");
@@ -316,7 +322,7 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 		goto out;
 	if (log_level >= LOG_INFO)
 		vm_describe(stderr, c, r);
-	vm->pv.fw = r->fw.size ? &r->fw : NULL;
+	vm->pv.policy = c->snp_policy;
 	ret = step(vm_create(vm, r->plat, sys_fd, r->mode, r->initial_shared),
 		   "creating the VM");
 	vm->mem.track_footprint = c->stats;

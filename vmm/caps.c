@@ -62,6 +62,12 @@ static void memory_caps(FILE *f, int sys_fd)
 	    "KVM_CAP_EXIT_HYPERCALL (reported; delivery is not probed)");
 }
 
+static void caps_row(void *ctx, const char *feature, bool yes,
+		     const char *detail)
+{
+	row(ctx, feature, yes, detail);
+}
+
 static void platform_caps(FILE *f, int sys_fd)
 {
 	char label[64], detail[160];
@@ -76,7 +82,7 @@ static void platform_caps(FILE *f, int sys_fd)
 			 ok ? p->summary : missing);
 		row(f, label, ok, detail);
 		if (p->caps)
-			p->caps(f, sys_fd);
+			p->caps(sys_fd, caps_row, f);
 	}
 }
 

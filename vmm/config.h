@@ -18,6 +18,10 @@
 #define CONFIG_MAX_DISKS 4
 #define CONFIG_DEFAULT_MEMORY (256ULL << 20)
 #define CONFIG_DEFAULT_DMA_POOL (4ULL << 20)
+/* SEV-SNP guest policy: ABI 0.0, SMT allowed, bit 17 (must be 1). */
+#define CONFIG_DEFAULT_SNP_POLICY 0x30000ULL
+#define SNP_POLICY_RESERVED_1 (1ULL << 17)
+#define SNP_POLICY_KNOWN ((1ULL << 26) - 1) /* bits 0-25 (psp-sev.h) */
 #define CONFIG_STRINGS 32768
 #define CONFIG_MAX_OPTIONS 32
 
@@ -48,6 +52,7 @@ struct vm_config {
 	uint64_t dma_pool;   /* bytes; the pool exists when virtio devices do */
 	bool dma_anywhere;   /* devices may touch any shared page */
 	bool seccomp;	     /* run under the syscall filter (vmm/seccomp.h) */
+	uint64_t snp_policy; /* SEV-SNP guest policy (--snp-policy) */
 
 	/* Where each option's value came from (by vm_options index). */
 	struct {

@@ -17,6 +17,7 @@
 
 #include "builder.h"
 #include "caps.h"
+#include "measure.h"
 #include "cli.h"
 #include "../lib/log.h"
 #include "resolve.h"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: cvmm run --kernel FILE [options]   boot a guest\n"
 		   "       cvmm run --config FILE [options]   boot the VM a file "
 		   "describes\n"
+		   "       cvmm measure [run options]         the expected "
+		   "launch measurement\n"
 		   "       cvmm caps                          what this host's "
 		   "KVM offers\n"
 		   "       cvmm --help | --version\n"
@@ -51,6 +54,9 @@ static int dry_run(const struct vm_config *c)
 		status = vm_check_devices(c, &r.plan);
 	if (status == 0)
 		vm_describe(stdout, c, &r);
+	/* Where the platform measures the launch: what to expect. */
+	if (status == 0 && r.plat->measure)
+		status = vm_print_measurement(stdout, c, &r, false);
 	vm_resolved_free(&r);
 	return status;
 }
@@ -125,6 +131,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, t_start);
+	if (!strcmp(argv[1], "measure"))
+		return cmd_measure(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "caps"))
 		return caps_print(stdout);
 	if (!strcmp(argv[1], "--version")) {

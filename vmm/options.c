@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../platform/platform.h"
@@ -27,6 +28,7 @@ void config_defaults(struct vm_config *c)
 	c->console = CONSOLE_SERIAL;
 	c->dma_pool = CONFIG_DEFAULT_DMA_POOL;
 	c->seccomp = true;
+	c->snp_policy = CONFIG_DEFAULT_SNP_POLICY;
 }
 
 const char *config_strndup(struct vm_config *c, const char *s, size_t n)
@@ -244,6 +246,27 @@ static int set_dma_pool(struct vm_config *c, const char *v, char *err,
 	return 0;
 }
 
+static int set_snp_policy(struct vm_config *c, const char *v, char *err,
+			  size_t n)
+{
+	char *end;
+	uint64_t p;
+
+	errno = 0;
+	p = strtoull(v, &end, 0);
+	if (!*v || *end || errno || *v == '-')
+		return fail(err, n, "'%s' is not a number (e.g. 0x30000)", v);
+	if (!(p & SNP_POLICY_RESERVED_1))
+		return fail(err, n, "0x%llx lacks bit 17, which the SEV-SNP "
+			    "firmware requires set", (unsigned long long)p);
+	if (p & ~SNP_POLICY_KNOWN)
+		return fail(err, n, "0x%llx sets unknown bits 0x%llx (known: "
+			    "0-25)", (unsigned long long)p,
+			    (unsigned long long)(p & ~SNP_POLICY_KNOWN));
+	c->snp_policy = p;
+	return 0;
+}
+
 const struct option_desc vm_options[] = {
 	{ "kernel", false, "FILE", "path", "(required)",
 	  "ELF kernel with a PVH entry note, optionally gzip-compressed",
@@ -259,7 +282,11 @@ const struct option_desc vm_options[] = {
 	  set_memory },
 	{ "cpus", false, "N", "uint", "1", "number of vCPUs (1 to 64)", set_cpus },
 	{ "platform", false, "NAME", "string", "soft",
-	  "confidential platform: soft or sw-protected", set_platform },
+	  "confidential platform: soft, sw-protected, sev-snp, ... "
+	  "(cvmm caps lists them)", set_platform },
+	{ "snp-policy", false, "POLICY", "uint", "0x30000",
+	  "SEV-SNP guest policy (bit 17 set; bits above 25 refused)",
+	  set_snp_policy },
 	{ "convert-mode", false, "MODE", "zero|preserve", "platform's",
 	  "what conversions do to page contents unless a request says",
 	  set_convert_mode },
@@ -319,6 +346,13 @@ int option_apply(struct vm_config *c, const struct option_desc *o,
 	if (ret)
 		snprintf(err, errlen, "%s: %s", o->name, reason);
 	return ret;
+}
+
+bool option_given(const struct vm_config *c, const char *name)
+{
+	const struct option_desc *o = option_find(name);
+
+	return o && c->origin[o - vm_options].line != 0;
 }
 
 void option_set_origin(struct vm_config *c, const struct option_desc *o,

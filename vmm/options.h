@@ -47,6 +47,9 @@ int option_apply(struct vm_config *c, const struct option_desc *o,
 const char *option_origin(const struct vm_config *c, const char *name,
 			  char *buf, size_t len);
 
+/* Was option name set (on the command line or in a file)? */
+bool option_given(const struct vm_config *c, const char *name);
+
 /* Record that option o was set from file:line (file NULL: command line). */
 void option_set_origin(struct vm_config *c, const struct option_desc *o,
 		       const char *file, int line);

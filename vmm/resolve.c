@@ -137,10 +137,16 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 		return BAD_INPUT;
 	}
 	if (!r->initial_shared && !platform_in_place(r->plat) &&
-	    !r->plat->launch_to_private) {
+	    !r->plat->launch_update) {
 		log_err("%s: platform %s cannot start with private RAM (the "
 			"host cannot write the boot image into its guest_memfd)",
 			option_origin(c, "initial-state", where, sizeof(where)),
+			r->plat->name);
+		return BAD_INPUT;
+	}
+	if (option_given(c, "snp-policy") && !r->plat->uses_policy) {
+		log_err("%s: platform %s has no guest policy",
+			option_origin(c, "snp-policy", where, sizeof(where)),
 			r->plat->name);
 		return BAD_INPUT;
 	}
@@ -335,9 +341,10 @@ void vm_describe(FILE *f, const struct vm_config *c, const struct resolved *r)
 		fprintf(f, "vm: kernel none\n");
 	fprintf(f, "vm: cmdline \"%s\"\n", c->cmdline);
 	fprintf(f, "vm: cpus %u\n", c->cpus);
+	if (r->plat->uses_policy)
+		fprintf(f, "vm: guest policy 0x%llx\n",
+			(unsigned long long)c->snp_policy);
 	describe_memory(f, c, r);
 	describe_devices(f, c, &r->plan);
 	launch_describe(f, &r->launch);
-	if (r->plat->describe && c->firmware)
-		r->plat->describe(f, &r->fw, &r->launch);
 }

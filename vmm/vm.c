@@ -44,7 +44,8 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 
 	vm->plat = p;
 	vm->sys_fd = sys_fd;
-	vm->pv = (struct plat_vm){ sys_fd, -1, &vm->mem, NULL, vm->pv.fw };
+	vm->pv = (struct plat_vm){ .sys_fd = sys_fd, .vm_fd = -1,
+				   .mem = &vm->mem, .policy = vm->pv.policy };
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0)
 		return -errno;
@@ -192,8 +193,6 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
 	}
 	ret = arch_vcpu_init(&vm->arch, v->fd, i, vm->ncpus,
 			     vm->plat->hypercalls);
-	if (!ret && vm->plat->vcpu_init)
-		ret = vm->plat->vcpu_init(&vm->pv, v->fd, i);
 	return ret;
 }
 
@@ -202,16 +201,20 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
 	int ret;
 
 	vm->vcpu = calloc(ncpus, sizeof(*vm->vcpu));
-	if (!vm->vcpu)
+	vm->vcpu_fds = calloc(ncpus, sizeof(*vm->vcpu_fds));
+	if (!vm->vcpu || !vm->vcpu_fds)
 		return -ENOMEM;
 	vm->ncpus = ncpus;
 	for (unsigned int i = 0; i < ncpus; i++)
 		vm->vcpu[i].fd = -1;
 	for (unsigned int i = 0; i < ncpus; i++) {
 		ret = create_vcpu(vm, &vm->vcpu[i], i);
+		vm->vcpu_fds[i] = vm->vcpu[i].fd;
 		if (ret)
 			return ret;
 	}
+	vm->pv.vcpu_fd = vm->vcpu_fds;
+	vm->pv.ncpus = ncpus;
 	ret = arch_vcpus_created(&vm->arch);
 	/* TDX: the TDX module sets the entry state, not the host; with
 	 * firmware the vCPU starts at the reset vector, as KVM made it. */
@@ -309,6 +312,10 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->vcpu);
 	vm->vcpu = NULL;
+	free(vm->vcpu_fds);
+	vm->vcpu_fds = NULL;
+	if (vm->plat && vm->plat->destroy)
+		vm->plat->destroy(&vm->pv);
 	bus_destroy(&vm->io);
 	bus_destroy(&vm->mmio);
 	if (vm->plat) /* memory exists once vm_create() ran */
@@ -320,8 +327,6 @@ void vm_destroy(struct vm *vm)
 			close(vm->shared_fd[i]);
 	}
 	arch_vm_destroy(&vm->arch);
-	if (vm->plat && vm->plat->destroy)
-		vm->plat->destroy(&vm->pv);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->stop_efd >= 0)

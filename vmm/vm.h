@@ -60,6 +60,7 @@ struct vm {
 	int gmem_fd[MEM_MAX_SLOTS], shared_fd[MEM_MAX_SLOTS];
 	struct bus io, mmio; /* io: the architecture's I/O space, if any */
 	struct vcpu *vcpu;
+	int *vcpu_fds; /* the same fds, for the platform's hooks */
 	unsigned int ncpus;
 	bool finalized; /* the platform sealed the launch */
 	struct vm_cleanup cleanup[VM_MAX_CLEANUPS];

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,7 +203,7 @@ static int launch_update(struct fake *f, struct fake_vm *vm,
 			 struct kvm_sev_snp_launch_update *u)
 {
 	const struct fake_answer *a;
-	char where[48];
+	char where[48], name[48];
 	int ret;
 
 	fake_addr(f, vm, u->uaddr, where, sizeof(where));
@@ -220,7 +221,11 @@ static int launch_update(struct fake *f, struct fake_vm *vm,
 			       "type refused");
 		return EINVAL;
 	}
-	a = fake_take(f, "SNP_LAUNCH_UPDATE");
+	/* An answer for this page type ("SNP_LAUNCH_UPDATE CPUID") first. */
+	snprintf(name, sizeof(name), "SNP_LAUNCH_UPDATE %s", page_type(u->type));
+	a = fake_take(f, name);
+	if (!a)
+		a = fake_take(f, "SNP_LAUNCH_UPDATE");
 	ret = update_pages(f, vm, s, u, a && (a->progress || a->err)
 					      ? a->progress : UINT64_MAX);
 	if (ret || !a)

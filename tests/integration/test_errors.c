@@ -80,7 +80,7 @@ START_TEST(bad_options)
 		{ "--memory", "1M", "memory: '1M' is out of range" },
 		{ "--cpus", "65", "cpus: '65' is out of range" },
 		{ "--log-level", "chatty", "log-level: 'chatty' is not a log level" },
-		{ "--platform", "sev-snp", "unknown platform 'sev-snp'" },
+		{ "--platform", "nosuch", "unknown platform 'nosuch'" },
 		{ "--bogus", NULL, "--bogus: unknown option" },
 	};
 	struct run r;
@@ -117,6 +117,27 @@ START_TEST(unavailable_platform)
 	} else {
 		expect_status(&r, 0);
 	}
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * No machine of this project has SEV-SNP: a run fails with one line
+ * naming what is missing (this host: /dev/kvm itself; the rig: the VM
+ * type), before anything starts.
+ */
+START_TEST(snp_unavailable)
+{
+	struct run r;
+
+	run_cvmm(&r, 30, "run", "--kernel", testkernel_path(), "--platform",
+		 "sev-snp", NULL);
+	expect_status(&r, 1);
+	expect_has(r.err, "cvmm: error: platform sev-snp is not available: ");
+	ck_assert_msg(count_lines(r.err) == 1, "not one line:\n%s", r.err);
+	ck_assert_msg(!r.out[0], "the guest ran:\n%s", r.out);
+	if (access("/dev/kvm", F_OK))
+		expect_has(r.err, "this host has no /dev/kvm");
 	run_free(&r);
 }
 END_TEST
@@ -345,6 +366,7 @@ Suite *errors_suite(void)
 	add_test(tc, bad_kernels, NEEDS_NOTHING);
 	add_test(tc, bad_options, NEEDS_NOTHING);
 	add_test(tc, unavailable_platform, NEEDS_KVM);
+	add_test(tc, snp_unavailable, NEEDS_NOTHING);
 	add_test(tc, platform_refuses_options, NEEDS_NOTHING);
 	add_test(tc, special_files_refused, NEEDS_NOTHING);
 	add_test(tc, binary_config_refused, NEEDS_NOTHING);

@@ -91,13 +91,16 @@ START_TEST(tdx_dry_run_prints_plan_and_mrtd)
 			  "(firmware)");
 	expect_has(r.out, "vm: launch 1: gpa 0x800000-0x807fff TDVF TempMem "
 			  "(zero)");
-	expect_has(r.out, "vm: tdx section 0: gpa 0xffff0000-0xffffffff BFV, "
-			  "added and measured (MR.EXTEND)");
-	expect_has(r.out, "vm: tdx section 2: gpa 0x808000-0x808fff TD_HOB, "
-			  "added, not measured");
-	mrtd = strstr(r.out, "vm: tdx MRTD ");
+	expect_has(r.out, "vm: launch 2: gpa 0x808000-0x808fff TDVF TD_HOB "
+			  "(zero)");
+	expect_has(r.out, "vm: measurement covers: TDX MRTD (exact: "
+			  "TDH.MEM.PAGE.ADD of every page, TDH.MR.EXTEND of "
+			  "measured ones) of BFV 0xffff0000+16 pages measured, "
+			  "then TempMem 0x800000+8 pages added, then TD_HOB "
+			  "0x808000+1 pages added;");
+	mrtd = strstr(r.out, "vm: measurement mrtd ");
 	ck_assert_ptr_nonnull(mrtd);
-	ck_assert_uint_eq(strspn(mrtd + 13, "0123456789abcdef"), 96);
+	ck_assert_uint_eq(strspn(mrtd + 21, "0123456789abcdef"), 96);
 	run_free(&r);
 	free(img);
 }

@@ -12,8 +12,7 @@ int main(void)
 		virtio_suite, fdt_suite, config_suite, platform_suite,
 		files_suite, outbuf_suite, seccomp_suite,
 		mem_scale_suite, fault_guard_suite, fakekvm_suite,
-		firmware_suite,
-		tdvf_suite, tdx_suite,
+		firmware_suite, sev_snp_suite, tdvf_suite, tdx_suite,
 	};
 	SRunner *sr;
 	int failed;

@@ -25,6 +25,7 @@ Suite *mem_scale_suite(void);
 Suite *fault_guard_suite(void);
 Suite *fakekvm_suite(void);
 Suite *firmware_suite(void);
+Suite *sev_snp_suite(void);
 Suite *tdvf_suite(void);
 Suite *tdx_suite(void);
 

@@ -108,7 +108,7 @@ START_TEST(no_dev_kvm)
 	f->host.dev_kvm = false;
 	fakevm_config(c, "soft", 1);
 	ck_assert_int_ne(fakevm_build(f, c), 0);
-	ck_assert_str_eq(f->trace, "open /dev/kvm\n-- vm_build: 2\n");
+	ck_assert_str_eq(f->trace, "open /dev/kvm\n-- vm_build: 1\n");
 	fake_remove(f);
 	free(c);
 	fakevm_cleanup();

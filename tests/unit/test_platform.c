@@ -51,21 +51,30 @@ START_TEST(platform_table)
 	const struct platform *soft = platform_find("soft");
 	const struct platform *sw = platform_find("sw-protected");
 
+	const struct platform *snp = platform_find("sev-snp");
 	const struct platform *tdx = platform_find("tdx");
 
-	ck_assert_str_eq(platform_names(), "soft, sw-protected, tdx");
+	/* The table's order. */
+	ck_assert_str_eq(platform_names(), "soft, sw-protected, sev-snp, tdx");
 	ck_assert_ptr_eq(platform_at(0), soft);
 	ck_assert_ptr_eq(platform_at(1), sw);
-	ck_assert_ptr_eq(platform_at(2), tdx);
-	ck_assert_ptr_null(platform_at(3));
+	ck_assert_ptr_eq(platform_at(2), snp);
+	ck_assert_ptr_eq(platform_at(3), tdx);
+	ck_assert_ptr_null(platform_at(4));
+	ck_assert_ptr_null(platform_find("nosuch"));
+	/* sev-snp: RAM starts private, loaded by LAUNCH_UPDATE, sealed. */
+	ck_assert(!snp->initial_shared && snp->launch_update);
+	ck_assert_int_eq(snp->regs, REGS_BEFORE_FINALIZE);
+	ck_assert_int_eq(snp->busy, BUSY_WAIT);
 	/* tdx: the facts its launch and exits depend on. */
 	ck_assert_uint_eq(tdx->vm_type, KVM_X86_TDX_VM);
 	ck_assert_int_eq(tdx->irqchip, ARCH_IRQCHIP_SPLIT);
 	ck_assert_int_eq(tdx->regs, REGS_NEVER);
-	ck_assert(!tdx->initial_shared && tdx->launch_to_private);
+	ck_assert_int_eq(tdx->busy, BUSY_ANSWER_RETRY);
+	ck_assert(!tdx->initial_shared && tdx->launch_update);
 	ck_assert(tdx->firmware_only && tdx->shared_outside_ram_ok);
-	ck_assert(tdx->vcpu_init && tdx->finalize && tdx->handle_exit);
-	ck_assert_ptr_null(platform_find("tdz"));
+	ck_assert(tdx->launch && tdx->finalize && tdx->handle_exit &&
+		  tdx->measure);
 	/* soft: one guest_memfd in place, nothing sealed, no hooks. */
 	ck_assert_int_eq(soft->backing, RAM_GMEM_IN_PLACE);
 	ck_assert(platform_in_place(soft));

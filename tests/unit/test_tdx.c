@@ -224,15 +224,15 @@ START_TEST(caps_rows)
 	struct fake *f = fake_install();
 	char *t = caps_text(f);
 
-	ck_assert_msg(has_row(t, "TDX: VM type KVM_X86_TDX_VM (5)", "yes"), "%s", t);
-	ck_assert_msg(has_row(t, "TDX: kvm_intel tdx parameter", "yes"), "%s", t);
+	ck_assert_msg(has_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "yes"), "%s", t);
+	ck_assert_msg(has_row(t, "  tdx: kvm_intel tdx parameter", "yes"), "%s", t);
 	ck_assert_msg(has_row(t, "cvmm platform tdx", "yes"), "%s", t);
 	free(t);
 	f->host.kvm_intel_tdx = NULL;
 	f->host.vm_types &= ~(1ULL << KVM_X86_TDX_VM);
 	t = caps_text(f);
-	ck_assert_msg(has_row(t, "TDX: VM type KVM_X86_TDX_VM (5)", "no"), "%s", t);
-	ck_assert_msg(has_row(t, "TDX: kvm_intel tdx parameter", "no"), "%s", t);
+	ck_assert_msg(has_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "no"), "%s", t);
+	ck_assert_msg(has_row(t, "  tdx: kvm_intel tdx parameter", "no"), "%s", t);
 	ck_assert_ptr_nonnull(strstr(t, "kvm_intel not loaded"));
 	ck_assert_msg(has_row(t, "cvmm platform tdx", "no"), "%s", t);
 	free(t);
