@@ -108,6 +108,20 @@ START_TEST(trace_tdx)
 }
 END_TEST
 
+/* A device's interrupt goes through an irqfd on a GSI the split irqchip
+ * routes as an MSI (the fake refuses unrouted ones). */
+START_TEST(device_interrupts_routed)
+{
+	struct vm_config *c = tdx_config(1);
+	struct fake *f = fake_install();
+
+	c->rng = true;
+	build_ok(f, c);
+	ck_assert_ptr_nonnull(strstr(f->trace, "vm IRQFD gsi=16\n"));
+	done(f, c);
+}
+END_TEST
+
 static unsigned int count(const char *trace, const char *what)
 {
 	unsigned int n = 0;
@@ -429,6 +443,7 @@ Suite *tdx_suite(void)
 	TCase *ex = tcase_create("exits");
 
 	tcase_add_test(tc, trace_tdx);
+	tcase_add_test(tc, device_interrupts_routed);
 	tcase_add_test(tc, retried_answers);
 	tcase_add_test(tc, mem_region_progress);
 	tcase_add_test(tc, mem_region_gives_up);
