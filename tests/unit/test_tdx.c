@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../mem/access.h"
 #include "../../mem/launch.h"
 #include "../../platform/tdx_plan.h"
 #include "../../vmm/caps.h"
@@ -396,12 +397,22 @@ static uint64_t map_gpa(uint64_t gpa, uint64_t pages, bool private)
  * is refused as before; a held range still answers EAGAIN (retry). */
 START_TEST(conversion_answers)
 {
+	struct mem_domain d;
+	struct mem_hold h;
+
 	ck_assert_uint_eq(map_gpa(0xfec00000, 1, false), 0);  /* IOAPIC page */
 	ck_assert_uint_eq(map_gpa(0xc0000000, 512, false), 0); /* 2 MiB hole */
 	ck_assert_uint_eq(map_gpa(0xfec00000, 1, true), EINVAL);
 	ck_assert_uint_eq(map_gpa(0xff000, 2, false), EINVAL); /* straddles */
 	ck_assert_uint_eq(map_gpa(0x10000, 4, false), 0);
 	ck_assert_uint_eq(map_gpa(0x10000, 4, true), 0);
+	/* Held by host I/O and going private: EAGAIN, which a TD retries. */
+	ck_assert_uint_eq(map_gpa(0x20000, 1, false), 0);
+	mem_domain_init(&d, &m, "dev", 0, 0);
+	ck_assert_int_eq(mem_hold(&d, gpa(0x20000), 16, &h), 0);
+	ck_assert_uint_eq(map_gpa(0x20000, 1, true), EAGAIN);
+	mem_release(&d, &h);
+	ck_assert_uint_eq(map_gpa(0x20000, 1, true), 0);
 	env.plat = platform_find("sw-protected"); /* the old answer stays */
 	ck_assert_uint_eq(map_gpa(0xfec00000, 1, false), EINVAL);
 	env.plat = platform_find("tdx");
