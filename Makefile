@@ -229,8 +229,9 @@ bench: $(O)/bench
 #   virtio  the descriptor walker and virtio-blk requests
 #   config  VM config files (libinih, the option setters, validation)
 #   loader  kernel files: gzip inflate, the ELF/PVH parser, the fit check
+#   firmware  the end of a firmware image: OVMF footer table, SEV metadata
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := virtio config loader
+FUZZ_TARGETS := virtio config loader firmware
 $(O)/fuzz-virtio: tests/common/vqdriver.c
 $(O)/fuzz-%: tests/fuzz/fuzz_%.c $(O)/libcvmm.a $(wildcard tests/fuzz/*.h)
 	@$(if $(Q),echo "  LD      $@")

@@ -25,6 +25,7 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,14 +193,21 @@ static int snp_launch(struct plat_vm *vm, const struct launch_item *it)
 				      it->kind, it->what);
 }
 
-static uint8_t *shared_addr(struct plat_vm *vm, uint64_t g, uint64_t *room)
+/*
+ * KVM has copied [off, off+len) of the slot into private memory: the
+ * staged copy in the shared backing is stale, and a page must not be held
+ * twice. Freeing it is an optimisation: a failure is only logged.
+ */
+static void drop_staged(struct plat_vm *vm, struct mem_slot *s, uint64_t off,
+			uint64_t len)
 {
-	struct mem_slot *slot = mem_find_slot(vm->mem, g, SNP_PAGE);
-
-	if (!slot)
-		return NULL;
-	*room = slot->size - (g - slot->gpa);
-	return slot->kvm_map + (g - slot->gpa);
+	if (fallocate(s->shared_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len)) {
+		log_warn("freeing the staged launch copy at 0x%llx: %s",
+			 (unsigned long long)(s->gpa + off), strerror(errno));
+		return;
+	}
+	mem_fp_changed(vm->mem, s, off, len);
 }
 
 /* vCPU 0's CPUID, as the page the firmware checks, at gpa. */
@@ -290,16 +298,18 @@ static int launch_run(struct plat_vm *vm, const struct snp_run *r)
 	int ret = kvm_set_private(vm->vm_fd, r->gpa, left, true);
 
 	while (!ret && left) {
-		uint64_t room, n;
-		uint8_t *uaddr = shared_addr(vm, g, &room);
+		struct mem_slot *s = mem_find_slot(vm->mem, g, SNP_PAGE);
+		uint64_t off = s ? g - s->gpa : 0, n;
 
-		if (!uaddr) {
+		if (!s) {
 			log_err("launch page 0x%llx is not guest RAM",
 				(unsigned long long)g);
 			return -EFAULT;
 		}
-		n = left < room ? left : room;
-		ret = update_range(vm, g, n, r->type, uaddr);
+		n = left < s->size - off ? left : s->size - off;
+		ret = update_range(vm, g, n, r->type, s->kvm_map + off);
+		if (!ret)
+			drop_staged(vm, s, off, n);
 		g += n;
 		left -= n;
 	}

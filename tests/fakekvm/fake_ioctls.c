@@ -476,8 +476,12 @@ int fake_dispatch(struct fake *f, struct fake_call *c)
 	int ret;
 
 	describe(f, c);
-	if (c->fd->kind == FK_SYS)
-		return sys_ioctl(f, c);
+	if (c->fd->kind == FK_SYS) {
+		a = fake_take(f, c->name);
+		if (a && a->fill)
+			a->fill(f, (void *)c->arg);
+		return a && a->err ? a->err : sys_ioctl(f, c);
+	}
 	if (p && p->check && (ret = p->check(f, c)))
 		return ret;
 	if (c->req == KVM_MEMORY_ENCRYPT_OP) {

@@ -89,6 +89,29 @@ START_TEST(firmware_dry_run)
 }
 END_TEST
 
+/* cvmm measure: the digest on sev-snp (as --dry-run prints it), one line
+ * where the platform measures nothing. */
+START_TEST(measure_command)
+{
+	struct fwgen g = { .size = 1 << 20, .table = true };
+	const char *path = write_image("m.fd", &g);
+	struct run r, d;
+
+	run_cvmm(&r, 10, "measure", "--kernel", testkernel_path(), NULL);
+	expect_one_line(&r, "platform soft has no launch measurement");
+	run_cvmm(&r, 10, "measure", "--platform", "sev-snp", "--firmware",
+		 path, NULL);
+	expect_status(&r, 0);
+	ck_assert_uint_eq(strlen(r.out), strlen("snp-page-digest ") + 97);
+	run_cvmm(&d, 10, "run", "--platform", "sev-snp", "--firmware", path,
+		 "--dry-run", NULL);
+	expect_status(&d, 0);
+	expect_has(d.out, r.out); /* "vm: measurement " + the same line */
+	run_free(&r);
+	run_free(&d);
+}
+END_TEST
+
 Suite *firmware_suite(void)
 {
 	Suite *s = suite_create("firmware");
@@ -97,6 +120,7 @@ Suite *firmware_suite(void)
 	add_test(tc, bad_firmware_files, NEEDS_NOTHING);
 	add_test(tc, malformed_metadata, NEEDS_NOTHING);
 	add_test(tc, firmware_dry_run, NEEDS_NOTHING);
+	add_test(tc, measure_command, NEEDS_NOTHING);
 	suite_add_tcase(s, tc);
 	return s;
 }

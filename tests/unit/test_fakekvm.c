@@ -115,6 +115,26 @@ START_TEST(no_dev_kvm)
 }
 END_TEST
 
+/* E2BIG from GET_SUPPORTED_CPUID: cvmm grows its buffer and asks again. */
+START_TEST(e2big_grows)
+{
+	struct vm_config *c = malloc(sizeof(*c));
+	struct fake *f = fake_install();
+
+	fake_script(f, (struct fake_answer){ .call = "GET_SUPPORTED_CPUID",
+					     .err = E2BIG });
+	fakevm_config(c, "soft", 1);
+	ck_assert_int_eq(fakevm_build(f, c), 0);
+	ck_assert_ptr_nonnull(strstr(f->trace, "sys GET_SUPPORTED_CPUID\n"
+					       "  -> E2BIG\n"
+					       "sys GET_SUPPORTED_CPUID\n"));
+	ck_assert_uint_eq(f->violations, 0);
+	fake_remove(f);
+	free(c);
+	fakevm_cleanup();
+}
+END_TEST
+
 /* The fake's generic rules refuse what the kernel refuses. */
 START_TEST(generic_rules)
 {
@@ -193,6 +213,7 @@ Suite *fakekvm_suite(void)
 	tcase_add_test(tc, no_dev_kvm);
 	tcase_add_test(tc, generic_rules);
 	tcase_add_test(tc, scripted_answers);
+	tcase_add_test(tc, e2big_grows);
 	suite_add_tcase(s, tc);
 	return s;
 }
