@@ -23,5 +23,6 @@ Suite *outbuf_suite(void);
 Suite *seccomp_suite(void);
 Suite *mem_scale_suite(void);
 Suite *fault_guard_suite(void);
+Suite *teardown_suite(void);
 
 #endif
