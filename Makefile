@@ -7,6 +7,8 @@
 #   make rig-check  the test kernel's suite and the integration tests inside
 #                   the rig: Linux 7.3 KVM under QEMU (tests/rig/check.sh;
 #                   the kernel is cached in build/rig, or in $$RIG_OUT/kernel)
+#   make rig-bench  benchmarks that need KVM, inside the same rig
+#                   (tests/rig/bench.sh; tables, no pass/fail on timings)
 #   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
 #                   Debian's linux-source-7.3; cached)
 #   make abi-check  lib/kvm_abi.h's values, structs and offsets against
