@@ -17,6 +17,8 @@
 #   blkbench  test=blkbench (virtio-blk from inside the guest) against rigtool pread
 #             of the same file
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
+# The rig has RIG_SMP CPUs (default 2, rig-check's 1): with one, a guest polling its
+# used ring and cvmm's device thread would share a single CPU.
 # The rig's console is kept in $RIG_OUT/bench/console.log.
 set -euo pipefail
 
@@ -26,6 +28,7 @@ runs=${RIG_BENCH_RUNS:-3}
 sections=${RIG_BENCH:-setup big qemu blkbench}
 boot_timeout=${RIG_TIMEOUT:-2400}
 case_timeout=300
+smp=${RIG_SMP:-2}
 
 die() { echo "rig-bench: $*" >&2; exit 1; }
 [[ $# -eq 3 || $# -eq 4 ]] || die "usage: bench.sh CVMM TESTKERNEL RIGTOOL [BASELINE_CVMM]"
@@ -141,8 +144,8 @@ timed() { # name bin args...
 "$here/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/guest.sh" "$testkernel" "$rigtool" \
   "${extra[@]}" >/dev/null || die "the initramfs could not be built"
 log=$work/console.log
-echo "rig-bench: booting the rig (console log: $log)"
-RIG_LOG=$log "$here/run.sh" "$out/kernel/bzImage" "$work/initramfs.cpio.gz" "$boot_timeout" \
+echo "rig-bench: booting the rig with $smp CPUs (console log: $log)"
+RIG_SMP=$smp RIG_LOG=$log "$here/run.sh" "$out/kernel/bzImage" "$work/initramfs.cpio.gz" "$boot_timeout" \
   > "$work/run.out" || die "the rig run failed (console log: $log)"
 console=$(tr -d '\r' < "$log")
 grep -q '^RIG-BENCH-DONE' <<<"$console" || die "the rig did not finish (console log: $log)"
