@@ -255,9 +255,10 @@ $(O)/static/rigtool: tests/rig/rigtool.c
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -static -o $@ $<
 
 rig-bench: deps
-	@$(MAKE) --no-print-directory all $(O)/static/cvmm $(O)/static/rigtool
+	@$(MAKE) --no-print-directory all $(O)/static/cvmm $(O)/static/rigtool \
+		$(O)/bench
 	tests/rig/bench.sh $(O)/static/cvmm $(O)/testkernel.elf \
-		$(O)/static/rigtool $(RIG_BENCH_BASELINE)
+		$(O)/static/rigtool $(O)/bench $(RIG_BENCH_BASELINE)
 
 # The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
 HEADERS_DIR := $(O)/headers-7.3

@@ -97,10 +97,30 @@ static void print_console(FILE *f)
 		(unsigned long long)dropped);
 }
 
+/* Where setup's time went: each phase since the one before (vm_mark). */
+static void print_setup(struct vm *vm, uint64_t t_start, FILE *f)
+{
+	static const char *const names[SETUP_PHASES] = {
+		"resolve", "kvm", "memory", "launch", "vcpus", "devices",
+		"threads", "seccomp",
+	};
+	uint64_t prev = t_start;
+
+	for (unsigned int p = 0; p < SETUP_PHASES; p++) {
+		if (!vm->t_setup[p])
+			return;
+		fprintf(f, "stats: setup.%s_ms %.3f\n", names[p],
+			ms(prev, vm->t_setup[p]));
+		prev = vm->t_setup[p];
+	}
+	fprintf(f, "stats: setup.first_run_ms %.3f\n", ms(prev, vm->t_first_run));
+}
+
 void stats_print(struct vm *vm, uint64_t t_start, FILE *f)
 {
 	fprintf(f, "stats: platform %s\n", vm->plat ? vm->plat->name : "-");
 	fprintf(f, "stats: setup_ms %.3f\n", ms(t_start, vm->t_first_run));
+	print_setup(vm, t_start, f);
 	fprintf(f, "stats: run_ms %.3f\n", ms(vm->t_first_run, vm->t_end));
 	fprintf(f, "stats: total_ms %.3f\n", ms(t_start, vm->t_end));
 	print_exits(vm, f);

@@ -23,6 +23,12 @@ if grep -q '^RIG-BENCH-SECTION setup' <<<"$console"; then
   for b in $bins; do
     echo "| $b | $(stat setup "$b" setup_ms) | $(wall setup "$b") | $(statuses setup "$b")|"
   done
+  if grep -q '^BSTAT setup cvmm stats: setup\.' <<<"$console"; then
+    echo "where setup's time goes (cvmm's --stats setup.* lines, median of $runs):"
+    for ph in resolve kvm memory launch vcpus devices threads seccomp first_run; do
+      printf '  %-10s %s ms\n' "$ph" "$(stat setup cvmm "setup.${ph}_ms")"
+    done
+  fi
   if grep -q '^STRACE setup ' <<<"$console"; then
     echo "slowest system calls of setup (strace -f -tt -T; strace itself slows each call):"
     sed -n 's/^STRACE setup //p' <<<"$console" | sed -n 's/.*<\([0-9.]*\)>$/\1 &/p' | sort -rn | head -n 10 |
@@ -100,5 +106,13 @@ if grep -q '^RIG-BENCH-SECTION blkbench' <<<"$console"; then
     fails=$(awk -v n="$name" '$1 == "BSTAT" && $2 == n && $4 == "FAIL"' <<<"$console" | wc -l)
     echo "| $c | $(field requests) | $mbs | $(awk -v l="$lat" 'BEGIN { if (l == "-") print "-"; else printf "%.1f\n", l / 1000 }') |" \
       "$(per_req exits) | $(per_req kicks) | $(per_req irqs) | ${host} | $r | $(field errors) (FAIL lines: $fails) |"
+  done
+fi
+
+if grep -q '^RIG-BENCH-SECTION convert' <<<"$console"; then
+  for backing in guest_memfd memfd; do
+    echo "== make bench's conversion benchmark in the rig's kernel, CVMM_BENCH_BACKING=$backing"
+    awk -v b="RIG-CONVERT-BEGIN $backing" -v e="RIG-CONVERT-END $backing" '
+      $0 == b { on = 1; next } $0 == e { exit } on { print }' <<<"$console"
   done
 fi

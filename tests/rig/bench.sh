@@ -2,8 +2,9 @@
 # make rig-bench: cvmm's benchmarks that need KVM, inside the rig (Linux 7.3 KVM under
 # QEMU TCG; RIG.md). They report, they never fail on a timing.
 #
-#   bench.sh CVMM TESTKERNEL RIGTOOL [BASELINE_CVMM]
-#     CVMM, RIGTOOL and BASELINE_CVMM static. BASELINE_CVMM (optional) is another cvmm
+#   bench.sh CVMM TESTKERNEL RIGTOOL BENCH [BASELINE_CVMM]
+#     CVMM, RIGTOOL and BASELINE_CVMM static; BENCH is build/bench (make bench's program,
+#     packed with its libraries). BASELINE_CVMM (optional) is another cvmm
 #     build measured in the same run (make rig-bench builds main's when asked, see the
 #     Makefile), so a change can be compared before/after on one rig boot.
 #
@@ -16,6 +17,8 @@
 #             in the rig; otherwise one "skipped: why" line
 #   blkbench  test=blkbench (virtio-blk from inside the guest) against rigtool pread
 #             of the same file
+#   convert   make bench's conversion benchmark on a real guest_memfd, and again on a
+#             memfd in the same kernel (CVMM_BENCH_BACKING=memfd), 8 MiB
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
 # The rig has RIG_SMP CPUs (default 2, rig-check's 1): with one, a guest polling its
 # used ring and cvmm's device thread would share a single CPU.
@@ -25,15 +28,15 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${RIG_OUT:-$here/../../build/rig}
 runs=${RIG_BENCH_RUNS:-3}
-sections=${RIG_BENCH:-setup big qemu blkbench}
+sections=${RIG_BENCH:-setup big qemu blkbench convert}
 boot_timeout=${RIG_TIMEOUT:-2400}
 case_timeout=300
 smp=${RIG_SMP:-2}
 
 die() { echo "rig-bench: $*" >&2; exit 1; }
-[[ $# -eq 3 || $# -eq 4 ]] || die "usage: bench.sh CVMM TESTKERNEL RIGTOOL [BASELINE_CVMM]"
-cvmm=$1 testkernel=$2 rigtool=$3 base=${4:-}
-for f in "$cvmm" "$testkernel" "$rigtool" ${base:+"$base"}; do
+[[ $# -eq 4 || $# -eq 5 ]] || die "usage: bench.sh CVMM TESTKERNEL RIGTOOL BENCH [BASELINE_CVMM]"
+cvmm=$1 testkernel=$2 rigtool=$3 benchprog=$4 base=${5:-}
+for f in "$cvmm" "$testkernel" "$rigtool" "$benchprog" ${base:+"$base"}; do
   [[ -f $f ]] || die "$f is missing (run make first)"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RIG_BENCH_RUNS must be a positive integer"
@@ -74,7 +77,7 @@ timed() { # name bin args...
   echo "for i in \$(seq $runs); do"
   echo "  timeout $case_timeout rigtool time $bin $* >/tmp/b.out 2>/tmp/b.err"
   echo "  echo \"BENCH $name $bin \$(sed -n 's/^rigtool: time \([0-9.]*\) status \([0-9]*\)$/\1 \2/p' /tmp/b.out)\""
-  echo "  grep -h '^stats: \(setup_ms\|run_ms\|total_ms\|exits.total\|exits.mmio\|virtio\.\)' /tmp/b.out /tmp/b.err | sed \"s/^/BSTAT $name $bin /\""
+  echo "  grep -h '^stats: \(setup_ms\|setup\.\|run_ms\|total_ms\|exits.total\|exits.mmio\|virtio\.\)' /tmp/b.out /tmp/b.err | sed \"s/^/BSTAT $name $bin /\""
   echo "  grep -hE '^(BLKBENCH|FAIL)' /tmp/b.out | sed \"s/^/BSTAT $name $bin /\""
   echo "done"
 }
@@ -136,12 +139,19 @@ timed() { # name bin args...
           --disk /tmp/bench.img --cmdline test=blkbench:$c
       done
       ;;
+    convert)
+      for backing in guest_memfd memfd; do
+        echo "echo 'RIG-CONVERT-BEGIN $backing'"
+        echo "CVMM_BENCH_CONVERT_MIB=8 CVMM_BENCH_BACKING=$backing timeout 900 $(basename "$benchprog") convert 2>&1"
+        echo "echo 'RIG-CONVERT-END $backing'"
+      done
+      ;;
     esac
   done
   echo 'echo RIG-BENCH-DONE'
 } > "$work/guest.sh"
 
-"$here/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/guest.sh" "$testkernel" "$rigtool" \
+"$here/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/guest.sh" "$testkernel" "$rigtool" "$benchprog" \
   "${extra[@]}" >/dev/null || die "the initramfs could not be built"
 log=$work/console.log
 echo "rig-bench: booting the rig with $smp CPUs (console log: $log)"
