@@ -20,8 +20,9 @@
 #   convert   make bench's conversion benchmark on a real guest_memfd, and again on a
 #             memfd in the same kernel (CVMM_BENCH_BACKING=memfd), 8 MiB
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
-# The rig has RIG_SMP CPUs (default 2, rig-check's 1): with one, a guest polling its
-# used ring and cvmm's device thread would share a single CPU.
+# The rig has RIG_SMP CPUs (default 1, as rig-check). With 2, the guest polling its ring
+# and cvmm's device thread run apart, but on two busy host cores QEMU's two TCG threads
+# made in-guest virtio-blk several times slower (64K QD32 reads 28 MB/s against 83).
 # The rig's console is kept in $RIG_OUT/bench/console.log.
 set -euo pipefail
 
@@ -31,7 +32,7 @@ runs=${RIG_BENCH_RUNS:-3}
 sections=${RIG_BENCH:-setup big qemu blkbench convert}
 boot_timeout=${RIG_TIMEOUT:-2400}
 case_timeout=300
-smp=${RIG_SMP:-2}
+smp=${RIG_SMP:-1}
 
 die() { echo "rig-bench: $*" >&2; exit 1; }
 [[ $# -eq 4 || $# -eq 5 ]] || die "usage: bench.sh CVMM TESTKERNEL RIGTOOL BENCH [BASELINE_CVMM]"
