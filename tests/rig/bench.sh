@@ -71,15 +71,28 @@ if [[ " $sections " == *" qemu "* ]]; then
   fi
 fi
 
-# One timed case: "BENCH <case> <bin> <ms> <status>" per run, stdout+stderr kept.
-timed() { # name bin args...
+# One run of a case: "BENCH <case> <bin> <ms> <status>", and its stats and BLKBENCH lines.
+one_run() { # name bin args...
   local name=$1 bin=$2
   shift 2
-  echo "for i in \$(seq $runs); do"
   echo "  timeout $case_timeout rigtool time $bin $* >/tmp/b.out 2>/tmp/b.err"
   echo "  echo \"BENCH $name $bin \$(sed -n 's/^rigtool: time \([0-9.]*\) status \([0-9]*\)$/\1 \2/p' /tmp/b.out)\""
   echo "  grep -h '^stats: \(setup_ms\|setup\.\|run_ms\|total_ms\|exits.total\|exits.mmio\|virtio\.\)' /tmp/b.out /tmp/b.err | sed \"s/^/BSTAT $name $bin /\""
   echo "  grep -hE '^(BLKBENCH|FAIL)' /tmp/b.out | sed \"s/^/BSTAT $name $bin /\""
+}
+
+# A case timed $runs times; with several binaries they alternate run by run, after one
+# untimed warm-up run each (the first run after boot is several times slower).
+timed() { # name "bin..." args...
+  local name=$1 b
+  local -a bs
+  read -ra bs <<<"$2"
+  shift 2
+  for b in "${bs[@]}"; do
+    echo "timeout $case_timeout $b $* >/dev/null 2>&1"
+  done
+  echo "for i in \$(seq $runs); do"
+  for b in "${bs[@]}"; do one_run "$name" "$b" "$@"; done
   echo "done"
 }
 
@@ -90,9 +103,7 @@ timed() { # name bin args...
     echo "echo 'RIG-BENCH-SECTION $s'"
     case $s in
     setup)
-      for b in "${bins[@]}"; do
-        timed setup "$b" run --kernel $tk --memory 256M --stats --cmdline test=hello
-      done
+      timed setup "${bins[*]}" run --kernel $tk --memory 256M --stats --cmdline test=hello
       if [[ $have_strace -eq 1 ]]; then
         # Every system call of setup with its duration (-T) and start time (-tt).
         echo "strace -f -tt -T -o /tmp/st cvmm run --kernel $tk --memory 256M --cmdline test=hello >/dev/null 2>&1"
@@ -100,23 +111,28 @@ timed() { # name bin args...
       fi
       ;;
     big)
+      # Without and with --stats, and each binary, alternating run by run.
       for b in "${bins[@]}"; do
-        timed big-nostats "$b" run --kernel $tk --memory 256G --cmdline test=hello
-        timed big-stats "$b" run --kernel $tk --memory 256G --stats --cmdline test=hello
+        echo "timeout $case_timeout $b run --kernel $tk --memory 256G --cmdline test=hello >/dev/null 2>&1"
       done
+      echo "for i in \$(seq $runs); do"
+      for b in "${bins[@]}"; do
+        one_run big-nostats "$b" run --kernel $tk --memory 256G --cmdline test=hello
+        one_run big-stats "$b" run --kernel $tk --memory 256G --stats --cmdline test=hello
+      done
+      echo "done"
       if [[ $have_strace -eq 1 ]]; then
+        # The exit path under strace: from the end of the vCPU's last KVM_RUN to the
+        # process's exit (stop, stats, teardown).
+        echo "for i in \$(seq $runs); do"
         for b in "${bins[@]}"; do
-          # The exit path under strace: from the end of the vCPU's last KVM_RUN to the
-          # process's exit (stop, stats, teardown); and its slowest system calls.
-          echo "for i in \$(seq $runs); do"
           echo "  strace -f -tt -T -o /tmp/st $b run --kernel $tk --memory 256G --cmdline test=hello >/dev/null 2>&1"
           echo "  awk '{ split(\$2, t, \":\"); ts = t[1] * 3600 + t[2] * 60 + t[3] }"
           echo "    /KVM_RUN/ && /unfinished/ { run[\$1] = 1; next } /KVM_RUN/ { last = ts }"
           echo "    /<[.][.][.] ioctl resumed>/ && run[\$1] { last = ts; run[\$1] = 0 }"
           echo "    /[+][+][+] exited/ { end = ts } END { printf \"BTEAR $b %.1f\\n\", (end - last) * 1000 }' /tmp/st"
-          echo "done"
-          echo "awk 'f { print } /KVM_RUN/ { f = 0 } /<[.][.][.] ioctl resumed>/ { f = 1 }' /tmp/st | sed -n 's/.*<\([0-9.]*\)>\$/\1 &/p' | sort -rn | head -n 8 | sed 's/^/STRACE big $b /'"
         done
+        echo "done"
       fi
       ;;
     qemu)
