@@ -12,8 +12,9 @@
  * the only exits it causes are its notifies.
  *
  * Data buffers live in the DMA pool itself (no bounce copy: the figure is
- * the device's, not memcpy's). Written data is stamped per 512-byte sector
- * with its sector number, so a read can check every byte it got.
+ * the device's, not memcpy's). The first 16 bytes of every 512-byte
+ * sector written carry a stamp of its sector number, so a read can check
+ * that each sector it got is the one written there.
  *
  * Without an argument it writes then reads 4 KiB and 64 KiB at depth 1 and
  * 32, then reads the whole span back and checks it (the rig's correctness
@@ -31,7 +32,6 @@
 #define SECTOR VIRTIO_BLK_SECTOR
 #define BB_QD 32u
 #define BB_MAX_BS (64u * 1024)
-#define BB_SLOT_FREE 0xffffffffu
 
 struct bb_slot {
 	uint64_t tbl, hdr, data, st; /* pool addresses */
