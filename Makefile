@@ -7,6 +7,8 @@
 #   make rig-check  the test kernel's suite and the integration tests inside
 #                   the rig: Linux 7.3 KVM under QEMU (tests/rig/check.sh;
 #                   the kernel is cached in build/rig, or in $$RIG_OUT/kernel)
+#   make rig-bench  benchmarks that need KVM, inside the same rig
+#                   (tests/rig/bench.sh; tables, no pass/fail on timings)
 #   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
 #                   Debian's linux-source-7.3; cached)
 #   make abi-check  lib/kvm_abi.h's values, structs and offsets against
@@ -115,7 +117,7 @@ TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
 	golden-traces check-measure \
-	check-sanitize bench fuzz rig-check rig-check-arm64 arm64-host-only \
+	check-sanitize bench fuzz rig-check rig-check-arm64 rig-bench arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
 
@@ -154,9 +156,10 @@ $(O)/static/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $^ $(STATIC_LIBS)
 
+# --wrap=munmap: tests/unit/test_teardown.c watches what vm_destroy() unmaps.
 $(O)/unit-tests: $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--wrap=munmap -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(O)/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
@@ -262,6 +265,20 @@ rig-check: deps
 	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf \
 		$(O)/static/integration-tests
 
+# Benchmarks that need KVM, inside the rig (tests/rig/bench.sh; RIG_BENCH picks
+# sections). RIG_BENCH_BASELINE=FILE adds another static cvmm, measured in the
+# same run for a before/after comparison.
+$(O)/static/rigtool: tests/rig/rigtool.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -static -o $@ $<
+
+rig-bench: deps
+	@$(MAKE) --no-print-directory all $(O)/static/cvmm $(O)/static/rigtool \
+		$(O)/bench
+	tests/rig/bench.sh $(O)/static/cvmm $(O)/testkernel.elf \
+		$(O)/static/rigtool $(O)/bench $(RIG_BENCH_BASELINE)
+
 # The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
 HEADERS_DIR := $(O)/headers-7.3
 headers: deps
@@ -319,7 +336,7 @@ $(SYSROOT)/sysroot.mk: scripts/arm64-sysroot.sh
 
 # Tests and tools run on the host build; the arm64 build is for the arm64 rig.
 run check check-all check-unit check-integration check-sanitize bench fuzz \
-		rig-check: arm64-host-only
+		rig-check rig-bench: arm64-host-only
 arm64-host-only:
 	@echo "make: ARCH=arm64 builds cvmm for the arm64 rig only; run" \
 		"'$(MAKECMDGOALS)' without ARCH=arm64 (make rig-check-arm64 runs the" \

@@ -278,13 +278,16 @@ static int build_machine(struct vm *vm, struct devices *d,
 {
 	int ret = step(add_ram(vm, c, r), "adding guest memory");
 
+	vm_mark(vm, SETUP_MEMORY);
 	if (!ret)
 		ret = step(vm_launch(vm, &r->launch), "loading the boot image");
+	vm_mark(vm, SETUP_LAUNCH);
 	/* vCPUs before devices: arm64's vGIC takes irqfds only once it is
 	 * initialised, and it can be only after every vCPU exists. */
 	if (!ret)
 		ret = step(vm_create_vcpus(vm, c->cpus, r->entry),
 			   "creating vCPUs");
+	vm_mark(vm, SETUP_VCPUS);
 	if (!ret)
 		ret = step(add_system_devices(vm, d, c), "adding devices");
 	if (!ret)
@@ -294,8 +297,10 @@ static int build_machine(struct vm *vm, struct devices *d,
 		ret = step(share_pool(vm, &r->plan), "sharing the DMA pool");
 	if (!ret)
 		ret = step(vm_finalize(vm), "finalizing the launch");
+	vm_mark(vm, SETUP_DEVICES);
 	if (!ret)
 		ret = step(start_virtio(vm), "starting device threads");
+	vm_mark(vm, SETUP_THREADS);
 	return ret;
 }
 
@@ -316,6 +321,7 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 	ret = vm_resolve(c, r);
 	if (!ret)
 		ret = prepare_devices(d, c, &r->plan);
+	vm_mark(vm, SETUP_RESOLVE);
 	if (!ret)
 		ret = open_platform(r->plat, &sys_fd);
 	if (ret)
@@ -326,6 +332,7 @@ int vm_build(struct vm *vm, const struct vm_config *c)
 	ret = step(vm_create(vm, r->plat, sys_fd, r->mode, r->initial_shared),
 		   "creating the VM");
 	vm->mem.track_footprint = c->stats;
+	vm_mark(vm, SETUP_KVM);
 	if (!ret)
 		ret = build_machine(vm, d, c, r);
 	ret = ret ? CVMM_EXIT_FAILURE : 0;

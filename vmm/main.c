@@ -87,10 +87,12 @@ static int cmd_run(int argc, char **argv, uint64_t t_start)
 	if (status == 0) {
 		term_raw(STDIN_FILENO);
 		/* Setup is over: from here on, only what a running VM needs. */
-		if (c.seccomp && seccomp_install())
+		if (c.seccomp && seccomp_install()) {
 			status = CVMM_EXIT_FAILURE;
-		else
+		} else {
+			vm_mark(&vm, SETUP_SECCOMP);
 			status = vm_run(&vm);
+		}
 		term_restore();
 		if (c.stats)
 			stats_print(&vm, t_start, stderr);

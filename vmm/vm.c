@@ -296,14 +296,17 @@ int vm_irq_line(struct vm *vm, unsigned int gsi, int level)
 	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
-void vm_destroy(struct vm *vm)
+/*
+ * The VM itself: vCPUs (their kvm_run mappings and fds), then the VM fd
+ * and the memory files, each of which holds a reference on the VM. KVM
+ * frees the VM with the last of them, before guest RAM is unmapped: while
+ * the VM lives, every munmap of a memslot's mapping goes through KVM's
+ * MMU notifier, which zaps the slot's range. (An in-place guest_memfd
+ * is also mapped as kvm_map, which keeps its file and so the VM alive
+ * until mem_destroy() unmaps it.)
+ */
+static void release_kvm(struct vm *vm)
 {
-	/* Devices first: they may still hold guest memory. */
-	while (vm->ncleanups) {
-		struct vm_cleanup *c = &vm->cleanup[--vm->ncleanups];
-
-		c->fn(c->arg);
-	}
 	for (unsigned int i = 0; vm->vcpu && i < vm->ncpus; i++) {
 		if (vm->vcpu[i].run)
 			munmap(vm->vcpu[i].run, vm->run_size);
@@ -316,19 +319,33 @@ void vm_destroy(struct vm *vm)
 	vm->vcpu_fds = NULL;
 	if (vm->plat && vm->plat->destroy)
 		vm->plat->destroy(&vm->pv);
-	bus_destroy(&vm->io);
-	bus_destroy(&vm->mmio);
-	if (vm->plat) /* memory exists once vm_create() ran */
-		mem_destroy(&vm->mem);
+	arch_vm_destroy(&vm->arch);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
 	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++) {
 		if (vm->gmem_fd[i] >= 0)
 			close(vm->gmem_fd[i]);
 		if (vm->shared_fd[i] >= 0)
 			close(vm->shared_fd[i]);
+		vm->gmem_fd[i] = vm->shared_fd[i] = -1;
 	}
-	arch_vm_destroy(&vm->arch);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	/* Devices first: they may still hold guest memory. */
+	while (vm->ncleanups) {
+		struct vm_cleanup *c = &vm->cleanup[--vm->ncleanups];
+
+		c->fn(c->arg);
+	}
+	release_kvm(vm);
+	bus_destroy(&vm->io);
+	bus_destroy(&vm->mmio);
+	/* Guest RAM last: nothing in KVM refers to it any more. */
+	if (vm->plat) /* memory exists once vm_create() ran */
+		mem_destroy(&vm->mem);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	if (vm->sys_fd >= 0)

@@ -20,6 +20,7 @@
 #include "../mem/launch.h"
 #include "../platform/platform.h"
 #include "exit.h"
+#include "../lib/util.h"
 
 struct vm;
 
@@ -44,6 +45,19 @@ struct vcpu {
 struct vm_cleanup {
 	void (*fn)(void *arg);
 	void *arg;
+};
+
+/* The phases of setup, in order, timed for --stats (vm_mark). */
+enum setup_phase {
+	SETUP_RESOLVE,	/* options resolved, disks opened */
+	SETUP_KVM,	/* /dev/kvm, the VM, its irqchip */
+	SETUP_MEMORY,	/* guest_memfds, mappings, memslots */
+	SETUP_LAUNCH,	/* the kernel and boot data in guest memory */
+	SETUP_VCPUS,	/* vCPUs created, entry state set */
+	SETUP_DEVICES,	/* devices, the DMA pool shared, launch sealed */
+	SETUP_THREADS,	/* device threads started */
+	SETUP_SECCOMP,	/* terminal and syscall filter (main) */
+	SETUP_PHASES
 };
 
 #define VM_MAX_CLEANUPS 32
@@ -81,7 +95,14 @@ struct vm {
 
 	/* Timestamps (now_ns) for --stats. */
 	uint64_t t_start, t_first_run, t_end;
+	uint64_t t_setup[SETUP_PHASES]; /* when each phase of setup ended */
 };
+
+/* Note that a phase of setup ended now (for --stats' setup.* lines). */
+static inline void vm_mark(struct vm *vm, enum setup_phase p)
+{
+	vm->t_setup[p] = now_ns();
+}
 
 /* Put vm in its empty state; vm_destroy() is then always safe. */
 void vm_init(struct vm *vm);

@@ -94,6 +94,9 @@ extern volatile uint32_t irq_count[IRQ_VECTORS];
 extern volatile uint32_t irq_spurious, irq_unexpected;
 void irq_route(uint32_t gsi, uint32_t slot);
 void irq_enable(void);
+/* Wall-clock nanoseconds from an arbitrary start, for benchmarks (x86:
+ * the local APIC timer, arm64: the architected counter). */
+uint64_t arch_clock_ns(void);
 
 /* virtio.c: a virtio-mmio driver. */
 #define VQ_SIZE 64
@@ -144,6 +147,7 @@ void t_virtio_rng(const char *arg);
 void t_virtio_console(const char *arg);
 void t_flood(const char *arg);
 void t_blk_durable(const char *arg);
+void t_blkbench(const char *arg);
 void t_dma_escape(const char *arg);
 void t_pool_exhaust(const char *arg);
 

@@ -41,6 +41,7 @@ tests=(
   "pkvm pool-exhaust     -      --memory 64M --rng --dma-pool 1M"
   "pkvm isolation        -      --memory 64M --testdev"
   "pkvm unshare-under-io -      --memory 64M --disk /tmp/disk.img"
+  "pkvm blkbench         -      --memory 64M --disk /tmp/blkbench.img"
   "soft hello            -      --memory 64M"
   "soft memtest          -      --memory 32M"
   "soft smp:2            -      --memory 64M --cpus 2"
@@ -91,6 +92,7 @@ t_kernel=$(date +%s)
   echo 'echo "RIG-CAPS-BEGIN"; cvmm caps; echo "RIG-CAPS-END"'
   echo 'dd if=/dev/zero of=/tmp/disk.img bs=1M count=8 2>/dev/null'
   echo 'dd if=/dev/zero of=/tmp/escape.img bs=1M count=2 2>/dev/null'
+  echo 'dd if=/dev/zero of=/tmp/blkbench.img bs=1M count=8 2>/dev/null'
   for t in "${tests[@]}"; do
     read -r plat name _ args <<<"$t"
     echo "echo 'RIG-TEST-BEGIN $plat $name'"

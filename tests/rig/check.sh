@@ -51,6 +51,7 @@ tests=(
   "sw-protected virtio-rng     -            --memory 64M --rng"
   "sw-protected virtio-console -            --memory 64M --console virtio"
   "sw-protected dma-escape     hypercall    --memory 64M --disk /tmp/escape.img"
+  "sw-protected blkbench       -            --memory 64M --disk /tmp/blkbench.img"
   "sw-protected pool-exhaust   -            --memory 64M --rng --dma-pool 1M"
   "soft         initial:private -           --memory 64M --testdev"
   "soft         convert        -            --memory 64M --testdev"
@@ -108,6 +109,7 @@ t_kernel=$(date +%s)
   echo 'failed=0'
   echo 'dd if=/dev/zero of=/tmp/disk.img bs=1M count=8 2>/dev/null'
   echo 'dd if=/dev/zero of=/tmp/escape.img bs=1M count=2 2>/dev/null'
+  echo 'dd if=/dev/zero of=/tmp/blkbench.img bs=1M count=8 2>/dev/null'
   for t in "${tests[@]}"; do
     read -r plat name _ args <<<"$t"
     echo "echo 'RIG-TEST-BEGIN $plat $name'"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boot BZIMAGE + INITRAMFS under QEMU TCG (-cpu max gives the guest SVM, hence nested KVM),
-# stream the serial console to stdout and a log, and exit with the status of the
+# stream the serial console to stdout and a log (RIG_SMP CPUs, default 1), and exit with the status of the
 # initramfs' "RIG-EXIT <status>" line. Log: $RIG_LOG, default INITRAMFS with .log appended.
 set -euo pipefail
 
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # stdin from /dev/null: QEMU then leaves the terminal alone, and nothing reaches the guest.
 set +e
-timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 1 -nographic -no-reboot \
+timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp "${RIG_SMP:-1}" -nographic -no-reboot \
   -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 |
   tee "$log"
 rcs=("${PIPESTATUS[@]}")

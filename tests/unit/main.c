@@ -13,6 +13,7 @@ int main(void)
 		files_suite, outbuf_suite, seccomp_suite,
 		mem_scale_suite, fault_guard_suite, fakekvm_suite,
 		firmware_suite, sev_snp_suite, tdvf_suite, tdx_suite,
+		teardown_suite,
 	};
 	SRunner *sr;
 	int failed;

@@ -28,5 +28,6 @@ Suite *firmware_suite(void);
 Suite *sev_snp_suite(void);
 Suite *tdvf_suite(void);
 Suite *tdx_suite(void);
+Suite *teardown_suite(void);
 
 #endif

@@ -94,6 +94,7 @@ static const struct test tests[] = {
 	{ "virtio-console", t_virtio_console },
 	{ "flood", t_flood },
 	{ "blk-durable", t_blk_durable },
+	{ "blkbench", t_blkbench },
 	{ "dma-escape", t_dma_escape },
 	{ "pool-exhaust", t_pool_exhaust },
 	{ "isolation", t_isolation },
