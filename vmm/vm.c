@@ -302,17 +302,22 @@ void vm_destroy(struct vm *vm)
 	vm->vcpu = NULL;
 	bus_destroy(&vm->io);
 	bus_destroy(&vm->mmio);
-	if (vm->plat) /* memory exists once vm_create() ran */
+	/* The VM goes before its memory: a protected VM's pages come back to
+	 * the host then, and the scrub probe reads them after that. */
+	arch_vm_destroy(&vm->arch);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
+	if (vm->plat) { /* memory exists once vm_create() ran */
+		mem_test_report_watches(&vm->mem, stderr);
 		mem_destroy(&vm->mem);
+	}
 	for (unsigned int i = 0; i < MEM_MAX_SLOTS; i++) {
 		if (vm->gmem_fd[i] >= 0)
 			close(vm->gmem_fd[i]);
 		if (vm->shared_fd[i] >= 0)
 			close(vm->shared_fd[i]);
 	}
-	arch_vm_destroy(&vm->arch);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	if (vm->sys_fd >= 0)
