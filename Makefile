@@ -17,6 +17,8 @@
 #                   against an arm64 sysroot (scripts/arm64-sysroot.sh)
 #   make rig-check-arm64  the suite under pkvm and soft inside the arm64 rig:
 #                   Linux 7.3 pKVM under qemu-system-aarch64 (tests/rig-arm64)
+#   make rig-run-arm64 RIG_CMD='...' [RIG_FILES=DIR]  your command (and DIR's
+#                   files, in /files) inside the arm64 rig
 
 VERSION := 0.1.0
 CC ?= cc
@@ -116,7 +118,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
-	golden-traces check-measure \
+	golden-traces check-measure rig-run-arm64 \
 	check-sanitize bench fuzz rig-check rig-check-arm64 rig-bench arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
@@ -328,6 +330,14 @@ rig-check-arm64:
 		O=$(ARM64_O) CC=$(CROSS_COMPILE)gcc AR=$(CROSS_COMPILE)ar all)
 	ARM64_SYSROOT=$(ARM64_O)/sysroot tests/rig-arm64/check.sh \
 		$(ARM64_O)/cvmm $(ARM64_O)/testkernel.elf
+
+# Your own command inside the arm64 rig: make rig-run-arm64 RIG_CMD='...'
+# [RIG_FILES=DIR] (tests/rig-arm64/rig-run.sh; DIR is /files in the rig).
+rig-run-arm64:
+	$(if $(wildcard arch/arm64/*.c),@$(MAKE) --no-print-directory ARCH=arm64 \
+		O=$(ARM64_O) CC=$(CROSS_COMPILE)gcc AR=$(CROSS_COMPILE)ar all)
+	ARM64_SYSROOT=$(ARM64_O)/sysroot RIG_CMD="$$RIG_CMD" RIG_FILES="$$RIG_FILES" \
+		tests/rig-arm64/rig-run.sh $(ARM64_O)/cvmm $(ARM64_O)/testkernel.elf
 
 ifeq ($(ARCH_DIR),arm64)
 $(SYSROOT)/sysroot.mk: scripts/arm64-sysroot.sh

@@ -81,6 +81,13 @@
  *                            VALUE = FNV-1a hash; STATUS PV_EFAULT when
  *                            the host kernel refused (pKVM: a private
  *                            page); the isolation probe
+ *                          SCRUB_WATCH: once the VM is destroyed, the
+ *                            host reads the range (RAM) back and reports
+ *                            on stderr whether the fill byte ARG[7:0]
+ *                            the guest left there is still there; ARG
+ *                            bit 8 says the guest had shared and
+ *                            unshared the page (PV_TEST_WATCH_UNSHARED);
+ *                            the scrub probe, at most 4 ranges
  *   STATUS (read)          0, PV_EACCES, PV_EFAULT, PV_EBUSY, PV_EINVAL,
  *                          PV_EOPNOTSUPP (DESYNC: no memory attributes)
  *   VALUE (read)           result of READ
@@ -103,6 +110,8 @@
 #define PV_TEST_CMD_DESYNC 5
 #define PV_TEST_CMD_FAULTS 6
 #define PV_TEST_CMD_RAW_READ 7
+#define PV_TEST_CMD_SCRUB_WATCH 8
+#define PV_TEST_WATCH_UNSHARED 0x100
 
 /*
  * Test memory (`--testdev`): 64 KiB of guest-physical memory in the MMIO

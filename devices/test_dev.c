@@ -110,6 +110,13 @@ static void run_cmd(struct test_dev *t, uint32_t *r, uint32_t cmd)
 		break;
 	case PV_TEST_CMD_HOLD: err = do_hold(t, addr, r[R_LEN], true); break;
 	case PV_TEST_CMD_RELEASE: err = do_hold(t, addr, 0, false); break;
+	case PV_TEST_CMD_SCRUB_WATCH:
+		err = mem_test_watch(t->dom.mem, gpa(addr), r[R_LEN],
+				     (uint8_t)r[R_ARG],
+				     r[R_ARG] & PV_TEST_WATCH_UNSHARED
+					     ? "shared-then-unshared"
+					     : "never-shared");
+		break;
 	case PV_TEST_CMD_DESYNC:
 		err = mem_test_desync(t->dom.mem, gpa(addr), r[R_LEN]);
 		break;

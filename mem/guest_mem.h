@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include "gpa.h"
@@ -142,6 +143,8 @@ struct mem_stats {
 	uint64_t host_faults;	     /* host copies the hypervisor refused */
 };
 
+#define MEM_MAX_WATCHES 4
+
 struct guest_mem {
 	pthread_rwlock_t lock; /* writers: conversions; readers: accessors */
 	pthread_mutex_t hold_lock;
@@ -163,6 +166,14 @@ struct guest_mem {
 	int footprint_err;	    /* -errno if a private backing is uncounted */
 	struct mem_footprint fp;
 	struct mem_stats stats;
+	/* Test only: pages to read back once the VM is destroyed. */
+	struct mem_watch {
+		uint64_t gpa;
+		uint32_t len;
+		uint8_t fill;	  /* the byte the guest left in every place */
+		const char *what; /* a static label for the report */
+	} watch[MEM_MAX_WATCHES];
+	unsigned int nwatch;
 };
 
 /*
@@ -235,6 +246,25 @@ void mem_mark_test_memory(struct guest_mem *m, int idx);
  */
 int mem_test_raw_read(struct guest_mem *m, gpa_t gpa, void *buf, size_t len)
 	__attribute__((warn_unused_result));
+
+/*
+ * Test only (the test device's scrub probe): remember [gpa, gpa+len),
+ * wholly in one RAM slot, to be read back by mem_test_report_watches()
+ * after the VM is destroyed: the guest filled it with fill; what is a
+ * static label for the report. Returns 0, -EINVAL or -ENOSPC
+ * (MEM_MAX_WATCHES already).
+ */
+int mem_test_watch(struct guest_mem *m, gpa_t gpa, uint32_t len, uint8_t fill,
+		   const char *what)
+	__attribute__((warn_unused_result));
+
+/*
+ * Once the VM is destroyed (its fds closed, so the hypervisor has given
+ * every page back) but before mem_destroy(): read each watched range
+ * through the host's mapping and print one "REPORT scrub:" line per range
+ * to f saying whether the guest's bytes are still there.
+ */
+void mem_test_report_watches(struct guest_mem *m, FILE *f);
 
 /* State of one page (for tests and diagnostics); -EFAULT outside RAM. */
 int mem_page_state(struct guest_mem *m, gpa_t gpa, enum mem_state *state)

@@ -68,6 +68,16 @@ static void caps_row(void *ctx, const char *feature, bool yes,
 	row(ctx, feature, yes, detail);
 }
 
+/* What backs each platform's RAM (platform.h: the backing property). */
+static const char *const backing_text[] = {
+	[RAM_GMEM_IN_PLACE] = "one guest_memfd, shared pages mapped in place",
+	[RAM_GMEM_AND_MEMFD] = "guest_memfd for private pages, a memfd for "
+			       "shared ones",
+	[RAM_MEMFD_ONLY] = "a memfd per memslot, because the kernel "
+			   "refuses guest_memfd for protected memory (the "
+			   "first KVM_RUN fails with EIO)",
+};
+
 static void platform_caps(FILE *f, int sys_fd)
 {
 	char label[64], detail[160];
@@ -83,6 +93,10 @@ static void platform_caps(FILE *f, int sys_fd)
 		row(f, label, ok, detail);
 		if (p->caps)
 			p->caps(sys_fd, caps_row, f);
+
+		snprintf(label, sizeof(label), "  %s RAM in guest_memfd", p->name);
+		row(f, label, p->backing != RAM_MEMFD_ONLY,
+		    backing_text[p->backing]);
 	}
 }
 

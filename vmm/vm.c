@@ -343,9 +343,13 @@ void vm_destroy(struct vm *vm)
 	release_kvm(vm);
 	bus_destroy(&vm->io);
 	bus_destroy(&vm->mmio);
-	/* Guest RAM last: nothing in KVM refers to it any more. */
-	if (vm->plat) /* memory exists once vm_create() ran */
+	/* Guest RAM last: nothing in KVM refers to it any more. A protected
+	 * VM's pages came back to the host with the VM; the scrub probe
+	 * reads them now, before RAM is unmapped. */
+	if (vm->plat) { /* memory exists once vm_create() ran */
+		mem_test_report_watches(&vm->mem, stderr);
 		mem_destroy(&vm->mem);
+	}
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	if (vm->sys_fd >= 0)

@@ -3,12 +3,20 @@
 # /init that runs SCRIPT (as /rig.sh) and prints "RIG-EXIT <status>" before powering
 # off. Each FILE goes to /bin and must be a static arm64 executable (or not ELF at all):
 # nothing here can run arm64 code, so shared libraries could not be found anyway.
-#   mkinitramfs.sh SYSROOT OUT.cpio.gz SCRIPT [FILE...]
+# With -d DIR, DIR's contents go to /files (the user's files of make rig-run-arm64),
+# its ELF executables checked the same way.
+#   mkinitramfs.sh [-d DIR] SYSROOT OUT.cpio.gz SCRIPT [FILE...]
 set -euo pipefail
 
 die() { echo "mkinitramfs-arm64: $*" >&2; exit 1; }
 
-[[ $# -ge 3 ]] || die "usage: mkinitramfs.sh SYSROOT OUT.cpio.gz SCRIPT [FILE...]"
+files_dir=
+if [[ ${1:-} == -d ]]; then
+  [[ $# -ge 2 && -d $2 ]] || die "-d needs a directory, got '${2:-}'"
+  files_dir=$2
+  shift 2
+fi
+[[ $# -ge 3 ]] || die "usage: mkinitramfs.sh [-d DIR] SYSROOT OUT.cpio.gz SCRIPT [FILE...]"
 sysroot=$1 out=$2 script=$3
 shift 3
 [[ -f $script ]] || die "script $script not found"
@@ -31,6 +39,12 @@ for f in "$busybox" "$@"; do
   kind=$(elf_kind "$f")
   [[ $kind == static || $kind == not-elf ]] || die "$f: $kind; the arm64 rig needs static arm64 executables"
 done
+if [[ -n $files_dir ]]; then
+  while IFS= read -r -d '' f; do
+    kind=$(elf_kind "$f")
+    [[ $kind == static || $kind == not-elf ]] || die "$f: $kind; the arm64 rig needs static arm64 executables"
+  done < <(find "$files_dir" -type f -print0)
+fi
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -45,6 +59,10 @@ mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 
 cp "$script" "$root/rig.sh"
+if [[ -n $files_dir ]]; then
+  mkdir -p "$root/files"
+  cp -a "$files_dir/." "$root/files/"
+fi
 for f in "$@"; do
   dest=$root/bin/$(basename "$f")
   rm -f "$dest"

@@ -126,6 +126,7 @@ uint32_t pkvm_mem_unshare(uint64_t ipa);
 
 /* t_pkvm.c */
 void t_isolation(const char *arg);
+void t_scrub(const char *arg);
 void t_unshare_under_io(const char *arg);
 
 extern volatile uint64_t ap_mpidr[MAX_CPUS];

@@ -99,6 +99,7 @@ static const struct test tests[] = {
 	{ "pool-exhaust", t_pool_exhaust },
 	{ "isolation", t_isolation },
 	{ "unshare-under-io", t_unshare_under_io },
+	{ "scrub", t_scrub },
 };
 
 __attribute__((noreturn)) void kernel_main(const void *fdt);

@@ -6,6 +6,12 @@
  * bypassing cvmm's guard. The private read must fault, the shared one
  * must see the guest's bytes.
  *
+ * scrub (needs --testdev; a report): the guest fills a page it never
+ * shares and a page it shares, unshares and fills again, and names both
+ * to the test device; after the VM is destroyed cvmm reads them back and
+ * reports whether the hypervisor scrubbed them (../shared/PKVM.md saw the
+ * shared-then-unshared one come back with the guest's bytes).
+ *
  * unshare-under-io: the guest unshares the pool page a disk request uses
  * before kicking the device; cvmm must survive the host's fault on it,
  * the guest must see an error, and the device must go on serving.
@@ -78,6 +84,37 @@ void t_isolation(const char *arg)
 		intact &= ((volatile uint64_t *)secret)[i] == (0x5ec2e75ec2e7ULL ^ i);
 	check(intact, "the secret is still the guest's");
 	check(pkvm_mem_unshare(shared) == PV_OK, "the shared page unshared");
+}
+
+static void fill(uint64_t a, uint8_t byte)
+{
+	for (uint64_t i = 0; i < PAGE; i++)
+		((volatile uint8_t *)a)[i] = byte;
+}
+
+void t_scrub(const char *arg)
+{
+	uint64_t priv = scratch(0), unshared = scratch(1);
+
+	(void)arg;
+	if (!pkvm_sharing() || !have_testdev()) {
+		check(false, "scrub needs pKVM's MEM_SHARE and --testdev");
+		return;
+	}
+	fill(priv, 0xa5);
+	check(page_share(unshared) == PV_OK, "page 0x%lx shared (MEM_SHARE)",
+	      unshared);
+	fill(unshared, 0x11);
+	check(pkvm_mem_unshare(unshared) == PV_OK, "page 0x%lx unshared",
+	      unshared);
+	/* What the guest writes once the page is private again. */
+	fill(unshared, 0x5a);
+	check(pv_test(PV_TEST_CMD_SCRUB_WATCH, priv, (uint32_t)PAGE, 0xa5) ==
+		      PV_OK,
+	      "the never-shared page 0x%lx is watched", priv);
+	check(pv_test(PV_TEST_CMD_SCRUB_WATCH, unshared, (uint32_t)PAGE,
+		      0x5a | PV_TEST_WATCH_UNSHARED) == PV_OK,
+	      "the shared-then-unshared page 0x%lx is watched", unshared);
 }
 
 static bool blk_write(struct vdev *d, uint64_t hdr, uint64_t data,
