@@ -7,6 +7,8 @@
 #   make rig-check  the test kernel's suite and the integration tests inside
 #                   the rig: Linux 7.3 KVM under QEMU (tests/rig/check.sh;
 #                   the kernel is cached in build/rig, or in $$RIG_OUT/kernel)
+#   make rig-run RIG_FILES=DIR RIG_CMD='...'  your files and a command
+#                   inside the rig (tests/rig/rig-run.sh)
 #   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
 #                   Debian's linux-source-7.3; cached)
 #   make abi-check  lib/kvm_abi.h's values, structs and offsets against
@@ -109,7 +111,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
-	check-sanitize bench fuzz rig-check rig-check-arm64 arm64-host-only \
+	check-sanitize bench fuzz rig-check rig-run rig-check-arm64 arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
 
@@ -242,6 +244,13 @@ rig-check: deps
 		$(O)/static/integration-tests
 	tests/rig/check.sh $(O)/static/cvmm $(O)/testkernel.elf \
 		$(O)/static/integration-tests
+
+# Your own files and command inside the rig, e.g. a kernel of yours under
+# real private memory: make rig-run RIG_FILES=DIR RIG_CMD='cvmm run ...'
+# (tests/rig/rig-run.sh; DIR is /files there, the status is the command's).
+rig-run: deps
+	@$(MAKE) --no-print-directory $(O)/static/cvmm
+	tests/rig/rig-run.sh $(O)/static/cvmm "$(RIG_FILES)" "$(RIG_CMD)"
 
 # The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
 HEADERS_DIR := $(O)/headers-7.3

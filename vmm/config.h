@@ -31,6 +31,7 @@ struct disk_config {
 
 struct vm_config {
 	const char *kernel;
+	const char *initrd;  /* NULL: none */
 	const char *cmdline;
 	uint64_t memory;
 	unsigned int cpus;

@@ -69,6 +69,13 @@ static int set_kernel(struct vm_config *c, const char *v, char *err, size_t n)
 	return keep(c, v, &c->kernel, err, n);
 }
 
+static int set_initrd(struct vm_config *c, const char *v, char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "the initrd path is empty");
+	return keep(c, v, &c->initrd, err, n);
+}
+
 static int set_cmdline(struct vm_config *c, const char *v, char *err, size_t n)
 {
 	return keep(c, v, &c->cmdline, err, n);
@@ -238,8 +245,11 @@ static int set_dma_pool(struct vm_config *c, const char *v, char *err,
 
 const struct option_desc vm_options[] = {
 	{ "kernel", false, "FILE", "path", "(required)",
-	  "ELF kernel with a PVH entry note, optionally gzip-compressed",
+	  "ELF kernel with a PVH entry note, or a bzImage; optionally "
+	  "gzip-compressed",
 	  set_kernel },
+	{ "initrd", false, "FILE", "path", "none",
+	  "initial ramdisk handed to the kernel as it is", set_initrd },
 	{ "cmdline", false, "STR", "string", "\"\"", "kernel command line",
 	  set_cmdline },
 	{ "memory", false, "SIZE", "size", "256M",

@@ -25,6 +25,8 @@ struct resolved {
 	bool initial_shared;
 	struct kernel_image img;
 	uint8_t *file; /* the kernel file, decompressed */
+	uint8_t *initrd; /* the initrd file as it is, or NULL */
+	size_t initrd_len;
 	struct plan plan;
 	struct arch_boot boot;	  /* boot information the launch list points to */
 	struct launch_list launch;

@@ -215,7 +215,7 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
 	/* TDX: the TDX module sets the entry state, not the host. */
 	if (ret || vm->plat->regs == REGS_NEVER)
 		return ret;
-	return arch_vcpu_set_entry(vm->vcpu[0].fd, entry.pc, entry.arg);
+	return arch_vcpu_set_boot_entry(vm->vcpu[0].fd, &entry);
 }
 
 int vm_launch(struct vm *vm, const struct launch_list *l)

@@ -11,7 +11,7 @@ int main(void)
 		util_suite, cli_suite, exit_suite, bus_suite, devices_suite,
 		virtio_suite, fdt_suite, config_suite, platform_suite,
 		files_suite, outbuf_suite, seccomp_suite,
-		mem_scale_suite, fault_guard_suite,
+		mem_scale_suite, fault_guard_suite, acpi_suite, bzimage_suite,
 	};
 	SRunner *sr;
 	int failed;

@@ -23,5 +23,7 @@ Suite *outbuf_suite(void);
 Suite *seccomp_suite(void);
 Suite *mem_scale_suite(void);
 Suite *fault_guard_suite(void);
+Suite *acpi_suite(void);
+Suite *bzimage_suite(void);
 
 #endif
