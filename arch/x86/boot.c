@@ -12,6 +12,8 @@
 #include "../arch.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../mem/launch.h"
@@ -31,19 +33,43 @@ static int build_dt(struct arch_boot *b, const struct arch_boot_desc *d)
 	return x86_build_fdt(b->dtb, sizeof(b->dtb), &fl);
 }
 
+/*
+ * Is the device at base given on the command line as
+ * virtio_mmio.device=<size>@<base>:<irq>? Then Linux creates it from
+ * there, and the DSDT leaves it out so that it is not claimed twice.
+ */
+static bool on_cmdline(const char *cmdline, uint64_t base)
+{
+	static const char key[] = "virtio_mmio.device=";
+	const char *p = cmdline;
+
+	while ((p = strstr(p, key))) {
+		const char *at;
+		char *end;
+
+		p += sizeof(key) - 1;
+		at = strchr(p, '@');
+		if (!at || strcspn(p, " ") < (size_t)(at - p))
+			continue;
+		if (strtoull(at + 1, &end, 0) == base && *end == ':')
+			return true;
+	}
+	return false;
+}
+
 static int build_acpi(struct arch_boot *b, const struct arch_boot_desc *d)
 {
 	struct acpi_mmio_dev v[X86_VIRTIO_MAX];
 	struct arch_place uart = arch_sysdev_place(SYSDEV_UART);
-	struct acpi_desc a = { d->ncpus, v, d->nvirtio, (uint16_t)uart.base,
-			       uart.gsi };
+	struct acpi_desc a = { d->ncpus, v, 0, (uint16_t)uart.base, uart.gsi };
 
 	if (d->nvirtio > X86_VIRTIO_MAX)
 		return -E2BIG;
 	for (unsigned int i = 0; i < d->nvirtio; i++)
-		v[i] = (struct acpi_mmio_dev){ d->virtio[i].base,
-					       d->virtio[i].len,
-					       d->virtio[i].gsi };
+		if (!on_cmdline(d->cmdline, d->virtio[i].base))
+			v[a.nvirtio++] = (struct acpi_mmio_dev){
+				d->virtio[i].base, d->virtio[i].len,
+				d->virtio[i].gsi };
 	return x86_acpi_build(b->acpi, sizeof(b->acpi), X86_ACPI_GPA, &a);
 }
 

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../arch/arch.h"
 #include "../../arch/x86/acpi.h"
 #include "../../arch/x86/aml.h"
 #include "../../arch/x86/fdt.h"
+#include "../../mem/launch.h"
 #include "suites.h"
 
 #define GPA 0xe0000ULL
@@ -236,6 +238,43 @@ START_TEST(iasl_disassembles)
 }
 END_TEST
 
+/* How many LNRO0005 devices the DSDT built for this command line has. */
+static int dsdt_devices(const char *cmdline)
+{
+	static struct arch_boot b;
+	static struct launch_list l;
+	static const struct arch_place v[2] = {
+		{ ARCH_SPACE_MMIO, 0xd0000000, 0x1000, 16 },
+		{ ARCH_SPACE_MMIO, 0xd0001000, 0x1000, 17 },
+	};
+	struct arch_boot_desc d = { 64 << 20, cmdline, 0, 0, v, 2, 1,
+				    0x200000, NULL, 0, 0 };
+	const uint8_t *p = b.acpi;
+	int n = 0;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(arch_boot_build(&b, &d, &l), 0);
+	while ((p = find(p, sizeof(b.acpi) - (size_t)(p - b.acpi),
+			 "LNRO0005", 9))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* A device named by virtio_mmio.device= is left out of the DSDT. */
+START_TEST(cmdline_devices_left_out)
+{
+	ck_assert_int_eq(dsdt_devices("console=ttyS0"), 2);
+	ck_assert_int_eq(dsdt_devices("virtio_mmio.device=4K@0xd0001000:17"), 1);
+	ck_assert_int_eq(dsdt_devices("a virtio_mmio.device=4096@3489660928:16 "
+				      "virtio_mmio.device=4K@0xd0001000:17"), 0);
+	/* Another base, or no irq part: still described. */
+	ck_assert_int_eq(dsdt_devices("virtio_mmio.device=4K@0xd0002000:18"), 2);
+	ck_assert_int_eq(dsdt_devices("virtio_mmio.device=4K @0xd0000000:16"), 2);
+}
+END_TEST
+
 Suite *acpi_suite(void)
 {
 	Suite *s = suite_create("acpi");
@@ -245,6 +284,7 @@ Suite *acpi_suite(void)
 	tcase_add_test(tc, bad_desc_refused);
 	tcase_add_test(tc, aml_encodings);
 	tcase_add_test(tc, iasl_disassembles);
+	tcase_add_test(tc, cmdline_devices_left_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
