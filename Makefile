@@ -250,7 +250,9 @@ rig-check: deps
 # (tests/rig/rig-run.sh; DIR is /files there, the status is the command's).
 rig-run: deps
 	@$(MAKE) --no-print-directory $(O)/static/cvmm
-	tests/rig/rig-run.sh $(O)/static/cvmm "$(RIG_FILES)" "$(RIG_CMD)"
+	@# From the environment (make exports command-line variables), so that
+	@# quotes inside RIG_CMD survive; make still expands $ in it ($$ for $).
+	tests/rig/rig-run.sh $(O)/static/cvmm "$$RIG_FILES" "$$RIG_CMD"
 
 # The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
 HEADERS_DIR := $(O)/headers-7.3

@@ -83,7 +83,7 @@ linux_tests=(
 # lapic=notscdeadline: in the rig (KVM nested on QEMU TCG) the guest's TSC-deadline timer
 # fires far too late (a Debian 6.1 guest stalled for about 2 minutes of guest time, RCU
 # stall reports; without it no stall and the same guest powered off in 30 s).
-linux_cmdline="console=ttyS0 root=/dev/vda rw printk.time=1 panic=-1 lapic=notscdeadline"
+linux_cmdline="console=ttyS0 root=/dev/vda rw init=/init printk.time=1 panic=-1 lapic=notscdeadline"
 linux_timeout=300                  # seconds for one Linux guest inside the rig
 
 # RIG_ONLY=REGEX keeps only the matching lines of the table, and the integration suite
