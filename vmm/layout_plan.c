@@ -107,8 +107,8 @@ int plan_initrd(const struct vm_config *c, uint64_t size, struct plan *p,
 	p->initrd_base = base;
 	p->initrd_size = size;
 	if (size && (size > top || base > top - size)) {
-		snprintf(err, errlen, "memory: %s is too small for the kernel, "
-			 "its device tree and a %s initrd below 0x%llx",
+		snprintf(err, errlen, "%s is too small for the kernel, its "
+			 "device tree and a %s initrd below 0x%llx",
 			 format_size(c->memory, a, sizeof(a)),
 			 format_size(size, b, sizeof(b)),
 			 (unsigned long long)top);

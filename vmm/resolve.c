@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "resolve.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,12 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 		virtio[i] = p->virtio[i].place;
 	if (!ret)
 		ret = arch_boot_build(&r->boot, &d, &r->launch);
+	if (ret == -EOPNOTSUPP) {
+		log_err("%s: this architecture cannot hand an initrd to the "
+			"kernel yet", option_origin(c, "initrd", where,
+						    sizeof(where)));
+		return BAD_INPUT;
+	}
 	if (ret) {
 		log_err("%s: the boot image does not fit (%s)",
 			option_origin(c, "kernel", where, sizeof(where)),
