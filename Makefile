@@ -9,6 +9,8 @@
 #                   the kernel is cached in build/rig, or in $$RIG_OUT/kernel)
 #   make rig-bench  benchmarks that need KVM, inside the same rig
 #                   (tests/rig/bench.sh; tables, no pass/fail on timings)
+#   make rig-run RIG_FILES=DIR RIG_CMD='...'  your files and a command
+#                   inside the rig (tests/rig/rig-run.sh)
 #   make headers    the Linux 7.3 uAPI headers in build/headers-7.3 (from
 #                   Debian's linux-source-7.3; cached)
 #   make abi-check  lib/kvm_abi.h's values, structs and offsets against
@@ -118,7 +120,7 @@ endif
 TESTKERNEL := $(if $(TESTKERNEL_MK),$(O)/testkernel.elf)
 
 .PHONY: all deps run check check-all check-unit check-integration check-layers \
-	golden-traces check-measure rig-run-arm64 \
+	golden-traces check-measure rig-run rig-run-arm64 \
 	check-sanitize bench fuzz rig-check rig-check-arm64 rig-bench arm64-host-only \
 	headers abi-check clean
 all: $(O)/cvmm $(TESTKERNEL)
@@ -280,6 +282,15 @@ rig-bench: deps
 		$(O)/bench
 	tests/rig/bench.sh $(O)/static/cvmm $(O)/testkernel.elf \
 		$(O)/static/rigtool $(O)/bench $(RIG_BENCH_BASELINE)
+
+# Your own files and command inside the rig, e.g. a kernel of yours under
+# real private memory: make rig-run RIG_FILES=DIR RIG_CMD='cvmm run ...'
+# (tests/rig/rig-run.sh; DIR is /files there, the status is the command's).
+rig-run: deps
+	@$(MAKE) --no-print-directory $(O)/static/cvmm
+	@# From the environment (make exports command-line variables), so that
+	@# quotes inside RIG_CMD survive; make still expands $ in it ($$ for $).
+	tests/rig/rig-run.sh $(O)/static/cvmm "$$RIG_FILES" "$$RIG_CMD"
 
 # The Linux 7.3 uAPI headers (scripts/headers.sh; cached by the stamp).
 HEADERS_DIR := $(O)/headers-7.3

@@ -29,6 +29,7 @@
 
 struct kvm_run;
 struct launch_list;
+struct arch_entry;
 
 /* --- Address map ----------------------------------------------------- */
 
@@ -57,6 +58,7 @@ enum arch_sysdev {
 	SYSDEV_CPU_START, /* starts secondary vCPUs (no real mode here) */
 	SYSDEV_CONVERT,	  /* paravirtual conversion device */
 	SYSDEV_TEST,	  /* test device (--testdev) */
+	SYSDEV_SLEEP,	  /* ACPI sleep control/status (x86: power-off) */
 	SYSDEV_COUNT
 };
 
@@ -117,6 +119,10 @@ uint32_t arch_irq_line_id(unsigned int gsi);
 int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 	__attribute__((warn_unused_result));
 
+/* The boot vCPU's entry state, in the mode arch_boot_entry() chose. */
+int arch_vcpu_set_boot_entry(int vcpu_fd, const struct arch_entry *e)
+	__attribute__((warn_unused_result));
+
 /*
  * The vCPU ioctls a running VM may still need (the seccomp filter allows
  * them): x86 sets registers of application processors the guest starts.
@@ -157,6 +163,13 @@ struct kernel_image {
 	size_t nseg;
 	uint32_t entry;	 /* entry point (below 4 GiB on every cvmm layout) */
 	uint64_t end;	 /* highest paddr + memsz of any segment */
+	/*
+	 * A header of the file the boot protocol hands on (x86 bzImage: the
+	 * setup header, copied into boot_params), pointing into the buffer
+	 * kernel_parse() read; NULL for ELF images.
+	 */
+	const uint8_t *boot_hdr;
+	size_t boot_hdr_len;
 };
 
 /*
@@ -166,6 +179,10 @@ struct kernel_image {
 int kernel_read_file(const char *path, uint8_t **buf, size_t *len,
 		     char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* Read path as it is (an initrd) into a malloc'd buffer; as above. */
+int boot_file_read(const char *path, uint8_t **buf, size_t *len, char *err,
+		   size_t errlen) __attribute__((warn_unused_result));
 
 /* Parse and check an ELF image in buf. Returns 0 or -EINVAL with err. */
 int kernel_parse(const uint8_t *buf, size_t len, struct kernel_image *img,
@@ -232,6 +249,8 @@ struct arch_boot_desc {
 	unsigned int nvirtio;
 	unsigned int ncpus;
 	uint64_t dt_base; /* where the device tree goes */
+	const struct kernel_image *img;
+	uint64_t initrd_base, initrd_size; /* size 0: no initrd */
 };
 
 /*
@@ -242,10 +261,15 @@ struct arch_boot_desc {
 int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
 		    struct launch_list *l) __attribute__((warn_unused_result));
 
-/* The vCPU entry state that arch_boot_build() set up: pc and argument. */
+/*
+ * The vCPU entry state that arch_boot_build() set up: pc and argument, in
+ * the architecture's entry mode (0: its usual one; x86: 0 is the 32-bit
+ * PVH state, X86_ENTRY_LONG the 64-bit Linux boot protocol's).
+ */
 struct arch_entry {
 	uint64_t pc, arg;
 	bool at_reset; /* firmware: the vCPU starts in its reset state */
+	unsigned int mode;
 };
 struct arch_entry arch_boot_entry(const struct arch_boot *b,
 				  uint64_t kernel_entry);

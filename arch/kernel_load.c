@@ -144,6 +144,18 @@ int kernel_read_file(const char *path, uint8_t **buf, size_t *len,
 	return ret;
 }
 
+int boot_file_read(const char *path, uint8_t **buf, size_t *len, char *err,
+		   size_t errlen)
+{
+	int fd = open_user_file(path, O_RDONLY, false, err, errlen), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = read_all(fd, buf, len, err, errlen);
+	close(fd);
+	return ret;
+}
+
 static int check_header(Elf *elf, const struct elf_arch *a, GElf_Ehdr *eh,
 			char *err, size_t errlen)
 {

@@ -5,6 +5,8 @@
 
 #define CF9_RESET_CPU 0x04
 #define I8042_PULSE_RESET 0xfe
+#define SLEEP_EN 0x20
+#define SLEEP_TYPE(v) (((v) >> 2) & 7)
 
 static void exit_write(void *dev, const struct io_req *req,
 		       const uint8_t *data)
@@ -70,4 +72,35 @@ const struct dev_ops reset_i8042_ops = {
 	.name = "reset-i8042",
 	.read = i8042_read,
 	.write = i8042_write,
+};
+
+/*
+ * ACPI sleep control (offset 0) and status (offset 1) registers of a
+ * hardware-reduced platform: SLP_EN with the soft-off sleep type ends the
+ * VM with status 0; other sleep states are not offered (the DSDT declares
+ * only \_S5), so their writes do nothing. Status reads as zero.
+ */
+static void sleep_read(void *dev, const struct io_req *req, uint8_t *data)
+{
+	(void)dev;
+	io_put(data, req->len, 0);
+}
+
+static void sleep_write(void *dev, const struct io_req *req,
+			const uint8_t *data)
+{
+	struct power *p = dev;
+
+	if (req->offset != 0 || !(data[0] & SLEEP_EN))
+		return;
+	if (SLEEP_TYPE(data[0]) == POWER_ACPI_S5_TYPE) {
+		log_info("guest powered off through ACPI");
+		p->stop(p->opaque, 0);
+	}
+}
+
+const struct dev_ops acpi_sleep_ops = {
+	.name = "acpi-sleep",
+	.read = sleep_read,
+	.write = sleep_write,
 };

@@ -13,6 +13,7 @@ packages=(
 	libssl-dev               # SHA-384 (libcrypto) for launch measurements
 	check                    # unit and integration tests
 	gzip strace              # used by the integration tests
+	acpica-tools             # iasl -d checks the x86 ACPI tables (unit tests)
 	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)
 	rsync xz-utils           # make headers (the kernel's headers_install)
 )

@@ -122,6 +122,8 @@ static int add_system_devices(struct vm *vm, struct devices *d,
 		ret = place(vm, SYSDEV_CPU_START, &cpu_start_ops, &d->cpu_start);
 	if (!ret)
 		ret = place(vm, SYSDEV_CONVERT, &convert_dev_ops, &d->convert);
+	if (!ret)
+		ret = place(vm, SYSDEV_SLEEP, &acpi_sleep_ops, &d->power);
 	if (!ret && c->testdev)
 		ret = place(vm, SYSDEV_TEST, &test_dev_ops, &d->test);
 	return ret;

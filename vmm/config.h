@@ -36,6 +36,7 @@ struct disk_config {
 struct vm_config {
 	const char *kernel;
 	const char *firmware; /* NULL: none */
+	const char *initrd;  /* NULL: none */
 	const char *cmdline;
 	uint64_t memory;
 	unsigned int cpus;

@@ -93,3 +93,26 @@ int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 	p->dma_size = c->dma_anywhere ? 0 : p->pool_size;
 	return 0;
 }
+
+int plan_initrd(const struct vm_config *c, uint64_t size, struct plan *p,
+		char *err, size_t errlen)
+{
+	struct arch_ram_region ram[ARCH_MAX_RAM_REGIONS];
+	uint64_t top, base;
+	char a[32], b[32];
+
+	arch_ram_regions(c->memory, ram);
+	top = p->pool_size ? p->pool_base : ram[0].gpa + ram[0].size;
+	base = align_up(p->dtb_base + p->dtb_size, PAGE_SIZE);
+	p->initrd_base = base;
+	p->initrd_size = size;
+	if (size && (size > top || base > top - size)) {
+		snprintf(err, errlen, "%s is too small for the kernel, its "
+			 "device tree and a %s initrd below 0x%llx",
+			 format_size(c->memory, a, sizeof(a)),
+			 format_size(size, b, sizeof(b)),
+			 (unsigned long long)top);
+		return -E2BIG;
+	}
+	return 0;
+}

@@ -32,6 +32,7 @@ struct plan {
 	uint64_t dtb_base, dtb_size;
 	uint64_t pool_base, pool_size;	/* size 0: no pool */
 	uint64_t dma_base, dma_size;	/* devices' window; size 0: all RAM */
+	uint64_t initrd_base, initrd_size; /* size 0: no initrd */
 };
 
 /*
@@ -42,5 +43,12 @@ struct plan {
 int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 		struct plan *p, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/*
+ * Place an initrd of size bytes after the device tree, below the DMA pool
+ * (plan_layout() first). Returns 0, or -E2BIG with a reason in err.
+ */
+int plan_initrd(const struct vm_config *c, uint64_t size, struct plan *p,
+		char *err, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

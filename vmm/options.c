@@ -79,6 +79,13 @@ static int set_firmware(struct vm_config *c, const char *v, char *err,
 	return keep(c, v, &c->firmware, err, n);
 }
 
+static int set_initrd(struct vm_config *c, const char *v, char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "the initrd path is empty");
+	return keep(c, v, &c->initrd, err, n);
+}
+
 static int set_cmdline(struct vm_config *c, const char *v, char *err, size_t n)
 {
 	return keep(c, v, &c->cmdline, err, n);
@@ -269,12 +276,15 @@ static int set_snp_policy(struct vm_config *c, const char *v, char *err,
 
 const struct option_desc vm_options[] = {
 	{ "kernel", false, "FILE", "path", "(required)",
-	  "ELF kernel with a PVH entry note, optionally gzip-compressed",
+	  "ELF kernel with a PVH entry note, or a bzImage; optionally "
+	  "gzip-compressed",
 	  set_kernel },
 	{ "firmware", false, "FILE", "path", "none",
 	  "firmware image loaded to end at 4 GiB; vCPUs start at its reset "
 	  "vector (then --kernel is optional)",
 	  set_firmware },
+	{ "initrd", false, "FILE", "path", "none",
+	  "initial ramdisk handed to the kernel as it is", set_initrd },
 	{ "cmdline", false, "STR", "string", "\"\"", "kernel command line",
 	  set_cmdline },
 	{ "memory", false, "SIZE", "size", "256M",

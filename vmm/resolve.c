@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "resolve.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,13 @@ static int check_kernel(const struct vm_config *c, struct resolved *r)
 			option_origin(c, "memory", where, sizeof(where)),
 			format_size(c->memory, size, sizeof(size)), c->kernel,
 			err);
+		return BAD_INPUT;
+	}
+	if (c->initrd && boot_file_read(c->initrd, &r->initrd, &r->initrd_len,
+					err, sizeof(err))) {
+		log_err("%s '%s': %s", option_origin(c, "initrd", where,
+						      sizeof(where)),
+			c->initrd, err);
 		return BAD_INPUT;
 	}
 	if (strlen(c->cmdline) >= ARCH_CMDLINE_MAX) {
@@ -157,7 +165,8 @@ static int check_memory(const struct vm_config *c, struct resolved *r)
 			r->plat->name);
 		return BAD_INPUT;
 	}
-	if (plan_layout(c, r->img.end, &r->plan, err, sizeof(err))) {
+	if (plan_layout(c, r->img.end, &r->plan, err, sizeof(err)) ||
+	    plan_initrd(c, r->initrd_len, &r->plan, err, sizeof(err))) {
 		log_err("%s: %s", option_origin(c, "memory", where, sizeof(where)),
 			err);
 		return BAD_INPUT;
@@ -172,7 +181,8 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 	struct arch_place virtio[PLAN_MAX_VIRTIO];
 	struct arch_boot_desc d = { c->memory, c->cmdline, p->pool_base,
 				    p->pool_size, virtio, p->nvirtio, c->cpus,
-				    p->dtb_base };
+				    p->dtb_base, &r->img, p->initrd_base,
+				    p->initrd_size };
 	char what[40], where[256];
 	int ret = plan_firmware(c, r);
 
@@ -187,10 +197,19 @@ static int plan_launch(const struct vm_config *c, struct resolved *r)
 			ret = launch_add(&r->launch, s->paddr, r->file + s->offset,
 					 s->filesz, LAUNCH_KERNEL, what);
 	}
+	if (!ret && p->initrd_size)
+		ret = launch_add(&r->launch, p->initrd_base, r->initrd,
+				 p->initrd_size, LAUNCH_BOOT_DATA, "initrd");
 	for (unsigned int i = 0; i < p->nvirtio; i++)
 		virtio[i] = p->virtio[i].place;
 	if (!ret)
 		ret = arch_boot_build(&r->boot, &d, &r->launch);
+	if (ret == -EOPNOTSUPP) {
+		log_err("%s: this architecture cannot hand an initrd to the "
+			"kernel yet", option_origin(c, "initrd", where,
+						    sizeof(where)));
+		return BAD_INPUT;
+	}
 	if (ret) {
 		log_err("%s: the boot image does not fit (%s)",
 			option_origin(c, "kernel", where, sizeof(where)),
@@ -232,6 +251,8 @@ void vm_resolved_free(struct resolved *r)
 	r->file = NULL;
 	free(r->fw_file);
 	r->fw_file = NULL;
+	free(r->initrd);
+	r->initrd = NULL;
 }
 
 static void describe_memory(FILE *f, const struct vm_config *c,
@@ -292,7 +313,7 @@ static void describe_devices(FILE *f, const struct vm_config *c,
 		[SYSDEV_UART] = "serial",	  [SYSDEV_EXIT] = "exit",
 		[SYSDEV_RESET] = "reset",	  [SYSDEV_RESET_KBD] = "reset-kbd",
 		[SYSDEV_CPU_START] = "cpu-start", [SYSDEV_CONVERT] = "convert",
-		[SYSDEV_TEST] = "testdev",
+		[SYSDEV_TEST] = "testdev",	  [SYSDEV_SLEEP] = "acpi-sleep",
 	};
 	char name[48];
 

@@ -27,6 +27,8 @@ struct resolved {
 	uint8_t *file; /* the kernel file, decompressed; NULL: no kernel */
 	uint8_t *fw_file; /* the firmware image; NULL: none */
 	struct arch_firmware fw;
+	uint8_t *initrd; /* the initrd file as it is, or NULL */
+	size_t initrd_len;
 	struct plan plan;
 	struct arch_boot boot;	  /* boot information the launch list points to */
 	struct launch_list launch;

@@ -220,7 +220,7 @@ int vm_create_vcpus(struct vm *vm, unsigned int ncpus, struct arch_entry entry)
 	 * firmware the vCPU starts at the reset vector, as KVM made it. */
 	if (ret || vm->plat->regs == REGS_NEVER || entry.at_reset)
 		return ret;
-	return arch_vcpu_set_entry(vm->vcpu[0].fd, entry.pc, entry.arg);
+	return arch_vcpu_set_boot_entry(vm->vcpu[0].fd, &entry);
 }
 
 /* Without a platform hook: copy the bytes; data-less pages stay zero. */

@@ -171,6 +171,11 @@ int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 	return ret;
 }
 
+int arch_vcpu_set_boot_entry(int vcpu_fd, const struct arch_entry *e)
+{
+	return arch_vcpu_set_entry(vcpu_fd, e->pc, e->arg);
+}
+
 size_t arch_runtime_ioctls(const unsigned long **list)
 {
 	/* Secondaries start through PSCI inside KVM: nothing after setup. */

@@ -150,8 +150,12 @@ static int build_dt(void *buf, size_t len, const struct arch_boot_desc *d)
 int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
 		    struct launch_list *l)
 {
-	int size = build_dt(b->dtb, sizeof(b->dtb), d);
+	int size;
 
+	/* No /chosen initrd properties yet: refused, never ignored. */
+	if (d->initrd_size)
+		return -EOPNOTSUPP;
+	size = build_dt(b->dtb, sizeof(b->dtb), d);
 	if (size < 0)
 		return size;
 	b->dtb_gpa = d->dt_base;
@@ -162,5 +166,5 @@ int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
 struct arch_entry arch_boot_entry(const struct arch_boot *b,
 				  uint64_t kernel_entry)
 {
-	return (struct arch_entry){ kernel_entry, b->dtb_gpa };
+	return (struct arch_entry){ kernel_entry, b->dtb_gpa, 0 };
 }

@@ -13,6 +13,7 @@
 #include "../../lib/kvm.h"
 #include "../../lib/log.h"
 #include "../../lib/util.h"
+#include "acpi.h"
 #include "cpu.h"
 #include "msi_routes.h"
 
@@ -43,6 +44,7 @@ struct arch_place arch_sysdev_place(enum arch_sysdev d)
 	case SYSDEV_CPU_START: return pio(PV_CPU_BASE, PV_CPU_SIZE, ARCH_NO_IRQ);
 	case SYSDEV_CONVERT: return pio(PV_CONV_BASE, PV_CONV_SIZE, ARCH_NO_IRQ);
 	case SYSDEV_TEST: return pio(PV_TEST_BASE, PV_TEST_SIZE, ARCH_NO_IRQ);
+	case SYSDEV_SLEEP: return pio(X86_ACPI_SLEEP_PORT, 2, ARCH_NO_IRQ);
 	default: return (struct arch_place){ ARCH_SPACE_MMIO, 0, 0, ARCH_NO_IRQ };
 	}
 }
@@ -147,6 +149,14 @@ int arch_vcpu_set_entry(int vcpu_fd, uint64_t pc, uint64_t arg)
 {
 	/* The PVH entry is 32-bit: both fit, the builder checked. */
 	return x86_set_entry_regs(vcpu_fd, (uint32_t)pc, (uint32_t)arg);
+}
+
+int arch_vcpu_set_boot_entry(int vcpu_fd, const struct arch_entry *e)
+{
+	if (e->mode == X86_ENTRY_LONG)
+		return x86_set_long_entry_regs(vcpu_fd, e->pc, e->arg,
+					       X86_PML4_GPA, X86_GDT_GPA);
+	return arch_vcpu_set_entry(vcpu_fd, e->pc, e->arg);
 }
 
 size_t arch_runtime_ioctls(const unsigned long **list)

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "acpi.h"
 #include "fdt.h"
 #include "layout.h"
 #include "pvh.h"
@@ -44,7 +45,13 @@ struct arch_vm {
 /* Boot information built before launch (PVH: device tree, boot page). */
 struct arch_boot {
 	uint8_t dtb[X86_FDT_MAX];
+	uint8_t acpi[X86_ACPI_MAX];
 	struct pvh_boot_page page;
+	/* bzImage boots: the zero page, GDT and page tables; the entry mode. */
+	uint8_t zero_page[4096];
+	uint64_t gdt[6];
+	uint64_t pt[X86_PT_PAGES][512];
+	unsigned int mode;
 };
 
 #endif

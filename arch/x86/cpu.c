@@ -92,6 +92,40 @@ int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
 	return kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
 }
 
+int x86_set_long_entry_regs(int vcpu_fd, uint64_t entry, uint64_t rsi,
+			    uint64_t cr3, uint64_t gdt)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret;
+
+	ret = kvm_ioctl_ptr(vcpu_fd, KVM_GET_SREGS, &sregs);
+	if (ret)
+		return ret;
+	flat_segment(&sregs.cs, 0x10, 0xb); /* __BOOT_CS: execute/read */
+	sregs.cs.db = 0;
+	sregs.cs.l = 1;
+	flat_segment(&sregs.ds, 0x18, 0x3); /* __BOOT_DS: read/write */
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){ .limit = 0x67, .selector = 0x20,
+					 .type = 0xb, .present = 1 };
+	sregs.ldt = (struct kvm_segment){ .selector = 0, .type = 0x2,
+					  .present = 1, .unusable = 1 };
+	sregs.gdt = (struct kvm_dtable){ .base = gdt, .limit = 0x2f };
+	sregs.cr0 = 0x80000011; /* PG, ET, PE */
+	sregs.cr3 = cr3;
+	sregs.cr4 = 0x20;	/* PAE */
+	sregs.efer = 0x500;	/* LME, LMA */
+	ret = kvm_ioctl_ptr(vcpu_fd, KVM_SET_SREGS, &sregs);
+	if (ret)
+		return ret;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rsi = rsi;
+	regs.rflags = 0x2;
+	return kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
+}
+
 struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd)
 {
 	/* Grow until KVM stops answering E2BIG. */

@@ -28,4 +28,13 @@ struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,
 int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
 	__attribute__((warn_unused_result));
 
+/*
+ * Put a vCPU in the 64-bit Linux boot protocol's entry state: long mode,
+ * paging on with the page tables at cr3, the GDT at gdt (flat code 0x10,
+ * data 0x18), interrupts off, RIP = entry, RSI = rsi. Returns 0 or -errno.
+ */
+int x86_set_long_entry_regs(int vcpu_fd, uint64_t entry, uint64_t rsi,
+			    uint64_t cr3, uint64_t gdt)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -5,6 +5,9 @@
  *   0x0000_0000  RAM (the first page is left unused by cvmm)
  *   0x0000_6000  boot info page: hvm_start_info, module list, memory map
  *   0x0000_7000  kernel command line (one page, NUL-terminated)
+ *   0x0000_8000  bzImage boots only: GDT, then page tables (PML4, PDPT,
+ *                four PDs identity-mapping the first 4 GiB) up to 0xf000
+ *   0x000e_0000  ACPI tables (in the legacy window)
  *   0x000a_0000  legacy VGA/ROM window, reported reserved (still backed)
  *   0x0010_0000  RAM: kernel, then modules, up to min(RAM, 3 GiB)
  *   0xc000_0000  32-bit MMIO hole: virtio-mmio devices, IOAPIC, LAPIC
@@ -18,8 +21,14 @@
 #define X86_BOOT_INFO_GPA 0x6000ULL
 #define X86_CMDLINE_GPA 0x7000ULL
 #define X86_CMDLINE_MAX 4096ULL /* including the NUL */
+#define X86_GDT_GPA 0x8000ULL
+#define X86_PML4_GPA 0x9000ULL
+#define X86_PT_PAGES 6 /* PML4, PDPT, 4 PDs of 2 MiB pages */
 #define X86_BOOT_AREA_START X86_BOOT_INFO_GPA
-#define X86_BOOT_AREA_END (X86_CMDLINE_GPA + X86_CMDLINE_MAX)
+#define X86_BOOT_AREA_END (X86_PML4_GPA + X86_PT_PAGES * 0x1000ULL)
+
+/* arch_entry.mode of a bzImage boot: the 64-bit Linux boot protocol. */
+#define X86_ENTRY_LONG 1
 #define X86_LEGACY_START 0xa0000ULL
 #define X86_HIGH_START 0x100000ULL
 #define X86_MMIO_HOLE_START 0xc0000000ULL

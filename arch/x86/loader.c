@@ -7,6 +7,7 @@
 
 #include "../../lib/util.h"
 #include "../kernel_load.h"
+#include "bzimage.h"
 #include "layout.h"
 #include "pvh.h"
 
@@ -45,12 +46,14 @@ static const struct elf_arch x86_elf = {
 	.entry_name = "PVH entry",
 	.note = find_pvh_note,
 	.no_entry = "no PVH entry note (Xen ELF note PHYS32_ENTRY); cvmm boots "
-		    "PVH kernels only",
+		    "ELF kernels by their PVH entry, or bzImages",
 };
 
 int kernel_parse(const uint8_t *buf, size_t len, struct kernel_image *img,
 		 char *err, size_t errlen)
 {
+	if (!elf_looks_like(buf, len) && bzimage_looks_like(buf, len))
+		return bzimage_parse(buf, len, img, err, errlen);
 	return elf_kernel_parse(buf, len, &x86_elf, img, err, errlen);
 }
 

@@ -29,8 +29,8 @@ size_t x86_memmap(uint64_t ram, struct hvm_memmap_table_entry *out)
 }
 
 int pvh_build(struct pvh_boot_page *page, uint64_t page_gpa, uint64_t ram,
-	      uint64_t cmdline_gpa, const struct pvh_module *mods,
-	      size_t nmods)
+	      uint64_t cmdline_gpa, uint64_t rsdp_gpa,
+	      const struct pvh_module *mods, size_t nmods)
 {
 	if (nmods > PVH_MAX_MODULES)
 		return -E2BIG;
@@ -38,6 +38,7 @@ int pvh_build(struct pvh_boot_page *page, uint64_t page_gpa, uint64_t ram,
 	page->start.magic = PVH_START_MAGIC;
 	page->start.version = 1;
 	page->start.cmdline_paddr = cmdline_gpa;
+	page->start.rsdp_paddr = rsdp_gpa;
 	page->start.nr_modules = (uint32_t)nmods;
 	if (nmods)
 		page->start.modlist_paddr =

@@ -70,12 +70,13 @@ struct pvh_module {
 size_t x86_memmap(uint64_t ram, struct hvm_memmap_table_entry *out);
 
 /*
- * Fill the boot info page for a guest whose page sits at page_gpa and
- * whose command line is at cmdline_gpa. Returns 0 or -E2BIG (too many
+ * Fill the boot info page for a guest whose page sits at page_gpa, whose
+ * command line is at cmdline_gpa and ACPI RSDP at rsdp_gpa (0: none). Returns 0 or -E2BIG (too many
  * modules).
  */
 int pvh_build(struct pvh_boot_page *page, uint64_t page_gpa, uint64_t ram,
-	      uint64_t cmdline_gpa, const struct pvh_module *mods,
-	      size_t nmods) __attribute__((warn_unused_result));
+	      uint64_t cmdline_gpa, uint64_t rsdp_gpa,
+	      const struct pvh_module *mods, size_t nmods)
+	__attribute__((warn_unused_result));
 
 #endif

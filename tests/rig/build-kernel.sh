@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Build the rig kernel: OUTDIR/bzImage from Debian's linux-source-7.3 (trixie-backports)
+# Build the rig kernel: OUTDIR/bzImage (and OUTDIR/vmlinux, stripped, for the
+# PVH entry of the Linux guest test) from Debian's linux-source-7.3 (trixie-backports)
 # configured as tinyconfig + tests/rig/kernel.fragment. Cached by a stamp in OUTDIR.
 set -euo pipefail
 shopt -s nullglob
@@ -31,7 +32,7 @@ series=7.3               # kernel series to fetch
 # The stamp records the series and the fragment's sha256, so the kernel is
 # rebuilt when (and only when) the fragment changes.
 want_stamp=$(rig_stamp "$series" "$frag")
-if [[ -f $out/bzImage && -f $out/bzImage.stamp ]] && [[ "$(cat "$out/bzImage.stamp")" == "$want_stamp" ]]; then
+if [[ -f $out/bzImage && -f $out/vmlinux && -f $out/bzImage.stamp ]] && [[ "$(cat "$out/bzImage.stamp")" == "$want_stamp" ]]; then
   echo "build-kernel: $out/bzImage is up to date"
   exit 0
 fi
@@ -48,5 +49,8 @@ cd "$src"
 rig_kernel_make "$log" -j"$(nproc)" bzImage
 cp arch/x86/boot/bzImage "$out/bzImage.tmp"
 mv "$out/bzImage.tmp" "$out/bzImage"
+# The ELF kernel keeps its program headers and the PVH note when stripped.
+strip -o "$out/vmlinux.tmp" vmlinux || die "strip vmlinux failed"
+mv "$out/vmlinux.tmp" "$out/vmlinux"
 echo "$want_stamp" > "$out/bzImage.stamp"
 echo "build-kernel: built $out/bzImage ($(stat -c %s "$out/bzImage") bytes)"

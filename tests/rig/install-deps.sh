@@ -7,6 +7,7 @@ pkgs=(
   xz-utils zstd dpkg                                       # unpacking the source .deb/tarball
   cpio gzip                                                # initramfs
   qemu-system-x86 busybox-static                           # running the rig
+  e2fsprogs                                                # the Linux guest's root disk (mke2fs -d, debugfs)
 )
 
 missing=()

@@ -14,6 +14,7 @@ int main(void)
 		mem_scale_suite, fault_guard_suite, fakekvm_suite,
 		firmware_suite, sev_snp_suite, tdvf_suite, tdx_suite,
 		teardown_suite,
+		acpi_suite, bzimage_suite,
 	};
 	SRunner *sr;
 	int failed;

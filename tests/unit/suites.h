@@ -29,5 +29,7 @@ Suite *sev_snp_suite(void);
 Suite *tdvf_suite(void);
 Suite *tdx_suite(void);
 Suite *teardown_suite(void);
+Suite *acpi_suite(void);
+Suite *bzimage_suite(void);
 
 #endif

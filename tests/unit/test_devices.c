@@ -7,6 +7,7 @@
 
 #include "../../devices/convert_dev.h"
 #include "../../devices/cpu_start.h"
+#include "../../devices/power.h"
 #include "../../devices/pv_abi.h"
 #include "../../devices/serial.h"
 #include "../../devices/test_dev.h"
@@ -202,6 +203,40 @@ static int fake_start(void *opaque, unsigned int cpu, uint32_t entry,
 	return 0;
 }
 
+static int stops, stop_status;
+
+static void record_stop(void *opaque, int status)
+{
+	(void)opaque;
+	stops++;
+	stop_status = status;
+}
+
+/* The ACPI sleep control register: only SLP_EN with \_S5's type stops. */
+START_TEST(acpi_sleep_power_off)
+{
+	struct power p = { .stop = record_stop };
+	struct io_req ctl = { 0, 1, 0 }, sts = { 1, 1, 0 };
+	uint8_t v;
+
+	stops = 0;
+	v = (uint8_t)(POWER_ACPI_S5_TYPE << 2); /* type without SLP_EN */
+	acpi_sleep_ops.write(&p, &ctl, &v);
+	v = 0x20 | (3 << 2); /* SLP_EN with another sleep type */
+	acpi_sleep_ops.write(&p, &ctl, &v);
+	v = (uint8_t)(0x20 | POWER_ACPI_S5_TYPE << 2);
+	acpi_sleep_ops.write(&p, &sts, &v); /* the status register */
+	ck_assert_int_eq(stops, 0);
+	acpi_sleep_ops.read(&p, &sts, &v);
+	ck_assert_uint_eq(v, 0);
+	stop_status = -1;
+	v = (uint8_t)(0x20 | POWER_ACPI_S5_TYPE << 2);
+	acpi_sleep_ops.write(&p, &ctl, &v);
+	ck_assert_int_eq(stops, 1);
+	ck_assert_int_eq(stop_status, 0);
+}
+END_TEST
+
 START_TEST(cpu_start_device)
 {
 	static struct cpu_start c = { .start = fake_start };
@@ -232,6 +267,7 @@ Suite *devices_suite(void)
 
 	tcase_add_test(tc, serial_transmit_and_receive);
 	tcase_add_test(tc, cpu_start_device);
+	tcase_add_test(tc, acpi_sleep_power_off);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(pv, mem_setup, mem_teardown);
 	tcase_add_test(pv, convert_device_codes);

@@ -347,15 +347,16 @@ START_TEST(resolve_plans_the_launch)
 	c.rng = true;
 	ck_assert_int_eq(vm_resolve(&c, &r), 0);
 	unlink(path);
-	ck_assert_uint_eq(r.launch.n, 5);
+	ck_assert_uint_eq(r.launch.n, 6);
 	ck_assert_int_eq(r.launch.item[0].kind, LAUNCH_KERNEL);
 	ck_assert_uint_eq(r.launch.item[0].gpa, 0x100000);
 	ck_assert_uint_eq(r.launch.item[0].len, 0x2000); /* file bytes only */
 	ck_assert_uint_eq(r.launch.item[1].gpa, 0x200000);
-	ck_assert_str_eq(r.launch.item[2].what, "device tree");
-	ck_assert_uint_eq(r.launch.item[2].gpa, r.plan.dtb_base);
-	ck_assert_int_eq(r.launch.item[4].kind, LAUNCH_BOOT_DATA);
-	ck_assert_str_eq((const char *)r.launch.item[4].data, "test=hello");
+	ck_assert_str_eq(r.launch.item[2].what, "ACPI tables");
+	ck_assert_str_eq(r.launch.item[3].what, "device tree");
+	ck_assert_uint_eq(r.launch.item[3].gpa, r.plan.dtb_base);
+	ck_assert_int_eq(r.launch.item[5].kind, LAUNCH_BOOT_DATA);
+	ck_assert_str_eq((const char *)r.launch.item[5].data, "test=hello");
 	ck_assert_uint_eq(r.entry.pc, 0x100010);
 	for (unsigned int i = 0; i < r.launch.n; i++)
 		ck_assert(r.launch.item[i].gpa + r.launch.item[i].len <=

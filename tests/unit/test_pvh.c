@@ -46,7 +46,7 @@ START_TEST(start_info_contents)
 	struct pvh_boot_page p;
 	struct pvh_module mods[2] = { { 0x400000, 0x1234 }, { 0x500000, 10 } };
 
-	ck_assert_int_eq(pvh_build(&p, 0x6000, 64 << 20, 0x7000, mods, 2), 0);
+	ck_assert_int_eq(pvh_build(&p, 0x6000, 64 << 20, 0x7000, 0xe0000, mods, 2), 0);
 	ck_assert_uint_eq(p.start.magic, PVH_START_MAGIC);
 	ck_assert_uint_eq(p.start.version, 1);
 	ck_assert_uint_eq(p.start.cmdline_paddr, 0x7000);
@@ -58,8 +58,8 @@ START_TEST(start_info_contents)
 	ck_assert_uint_eq(p.start.memmap_entries, 3);
 	ck_assert_uint_eq(p.start.memmap_paddr,
 			  0x6000 + offsetof(struct pvh_boot_page, memmap));
-	ck_assert_uint_eq(p.start.rsdp_paddr, 0);
-	ck_assert_int_eq(pvh_build(&p, 0x6000, 64 << 20, 0x7000, mods,
+	ck_assert_uint_eq(p.start.rsdp_paddr, 0xe0000);
+	ck_assert_int_eq(pvh_build(&p, 0x6000, 64 << 20, 0x7000, 0xe0000, mods,
 				   PVH_MAX_MODULES + 1), -E2BIG);
 }
 END_TEST
