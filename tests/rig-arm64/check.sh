@@ -24,14 +24,23 @@ boot_timeout=${RIG_TIMEOUT_ARM64:-1200}   # seconds for the whole boot (a hang e
 test_timeout=240                          # seconds for one cvmm run inside the rig
 
 # One test per line: platform, test=NAME[:ARG], kind, cvmm options.
-#   -       must exit 0 with "RESULT ... failed=0", no FAIL line, cvmm's --stats
-#           naming the platform, footprint peak <= RAM
-#   report  run and its RESULT/REPORT/FAIL lines shown; counted neither as a pass
-#           nor as a failure (for behaviour we observe but do not own: PKVM.md's
-#           scrubbing anomaly)
+#   -         must exit 0 with "RESULT ... failed=0", no FAIL line, cvmm's --stats
+#             naming the platform, footprint peak <= RAM
+#   status:N  the same, but cvmm must exit with status N and no RESULT line is due
+#   linux     not the test kernel: the rig's own Image boots as the guest, root on
+#             a virtio-blk ext2 disk (mkrootdisk.sh) behind the DMA pool; it must
+#             say /init started, write its marker to the console and to /marker on
+#             the disk (read back after the run with debugfs), power off (status
+#             0) with no guard refusal, and its kernel must have set up the pool
+#   report    run and its RESULT/REPORT/FAIL lines shown; counted neither as a pass
+#             nor as a failure (for behaviour we observe but do not own: PKVM.md's
+#             scrubbing anomaly)
 # Add a line to add a test; RIG_ONLY=REGEX keeps only the matching lines.
 tests=(
+  "pkvm linux            linux  --memory 256M"
+  "soft linux            linux  --memory 256M"
   "pkvm hello            -      --memory 64M"
+  "pkvm exit:7           status:7 --memory 64M"
   "pkvm memtest          -      --memory 32M"
   "pkvm smp:2            -      --memory 64M --cpus 2"
   "pkvm virtio-blk       -      --memory 64M --disk /tmp/disk.img"
@@ -42,7 +51,9 @@ tests=(
   "pkvm isolation        -      --memory 64M --testdev"
   "pkvm unshare-under-io -      --memory 64M --disk /tmp/disk.img"
   "pkvm blkbench         -      --memory 64M --disk /tmp/blkbench.img"
+  "pkvm scrub            report --memory 64M --testdev"
   "soft hello            -      --memory 64M"
+  "soft exit:7           status:7 --memory 64M"
   "soft memtest          -      --memory 32M"
   "soft smp:2            -      --memory 64M --cpus 2"
   "soft virtio-blk       -      --memory 64M --disk /tmp/disk.img"
@@ -57,7 +68,7 @@ if [[ -n ${RIG_ONLY:-} ]]; then
   for t in "${tests[@]}"; do [[ $t =~ $RIG_ONLY ]] && kept+=("$t"); done
   tests=("${kept[@]}")
 fi
-counted=0
+counted=1   # the caps check
 for t in "${tests[@]}"; do read -r _ _ kind _ <<<"$t"; [[ $kind == report ]] || counted=$((counted + 1)); done
 
 # Before any test ran, every counted test is a failure; the reason goes first.
@@ -86,6 +97,52 @@ fi
 cat "$work/build-kernel.err" >&2
 t_kernel=$(date +%s)
 
+# Linux guests: one fresh ext2 root disk each, all packed into one raw drive that
+# the rig's QEMU attaches (/dev/vda inside), so that the disks come back out: the
+# rig copies each into /tmp, runs the guest on it and copies it back.
+disk_mib=16
+nonce=$(date +%s)-$$
+linux_n=0
+drive=$work/linux-disks.img
+rm -f "$drive"
+declare -A disk_index=()
+for t in "${tests[@]}"; do
+  read -r plat name kind _ <<<"$t"
+  [[ $kind == linux ]] || continue
+  "$here/mkrootdisk.sh" "$sysroot/bin/busybox" "$work/root-$plat.img" "$disk_mib" ||
+    setup_failed "the root disk of the Linux guest could not be made"
+  cat "$work/root-$plat.img" >> "$drive"
+  disk_index[$plat]=$linux_n
+  linux_n=$((linux_n + 1))
+done
+
+# The guest's command line: its console is cvmm's 16550 (earlycon finds it by
+# stdout-path); init gets marker=... in its environment; panic=-1 makes a panic a
+# PSCI reset, so cvmm ends.
+linux_cmdline() {
+  echo "console=ttyS0 earlycon root=/dev/vda rootfstype=ext2 rw init=/init panic=-1 marker=$1-$nonce"
+}
+
+# The shell lines that run one test inside the rig, its status in $rc.
+run_lines() {
+  local plat=$1 name=$2 kind=$3 args=$4 i
+  if [[ $kind == linux ]]; then
+    i=${disk_index[$plat]}
+    echo "dd if=/dev/vda of=/tmp/root-$plat.img bs=1M skip=$((i * disk_mib)) count=$disk_mib 2>/dev/null"
+    echo "read t0 _ < /proc/uptime"
+    # The guest's console is prefixed "guest| ": a panic there is not the rig's.
+    echo "timeout $test_timeout cvmm run --kernel /bin/Image --platform $plat --stats $args" \
+      "--disk /tmp/root-$plat.img --cmdline '$(linux_cmdline "$plat")' >/tmp/guest.out 2>/tmp/cvmm.err"
+    echo 'rc=$?; read t1 _ < /proc/uptime'
+    echo "sed 's/^/guest| /' /tmp/guest.out; cat /tmp/cvmm.err"
+    echo "dd if=/tmp/root-$plat.img of=/dev/vda bs=1M seek=$((i * disk_mib)) conv=notrunc,fsync 2>/dev/null"
+  else
+    echo "read t0 _ < /proc/uptime"
+    echo "timeout $test_timeout cvmm run --kernel /bin/$(basename "$testkernel") --platform $plat --stats $args --cmdline test=$name 2>&1"
+    echo 'rc=$?; read t1 _ < /proc/uptime'
+  fi
+}
+
 # The script /init runs inside the rig: one block per test, then a summary.
 {
   echo '# Generated by tests/rig-arm64/check.sh; runs inside the arm64 rig as /rig.sh.'
@@ -94,29 +151,32 @@ t_kernel=$(date +%s)
   echo 'dd if=/dev/zero of=/tmp/escape.img bs=1M count=2 2>/dev/null'
   echo 'dd if=/dev/zero of=/tmp/blkbench.img bs=1M count=8 2>/dev/null'
   for t in "${tests[@]}"; do
-    read -r plat name _ args <<<"$t"
+    read -r plat name kind args <<<"$t"
     echo "echo 'RIG-TEST-BEGIN $plat $name'"
-    echo "read t0 _ < /proc/uptime"
-    echo "timeout $test_timeout cvmm run --kernel /bin/$(basename "$testkernel") --platform $plat --stats $args --cmdline test=$name 2>&1"
-    echo 'rc=$?; read t1 _ < /proc/uptime'
+    run_lines "$plat" "$name" "$kind" "$args"
     echo "echo \"RIG-TEST-END $plat $name status=\$rc seconds=\$(awk \"BEGIN{print \$t1-\$t0}\")\""
   done
-  echo 'echo "RIG-TESTS-DONE"'
+  echo 'sync; echo "RIG-TESTS-DONE"'
 } > "$work/guest.sh"
 
-"$here/mkinitramfs.sh" "$sysroot" "$work/initramfs.cpio.gz" "$work/guest.sh" "$cvmm" "$testkernel" >/dev/null ||
-  setup_failed "the initramfs could not be built"
+extra=()
+[[ $linux_n -eq 0 ]] || extra+=("$out/kernel/Image")
+"$here/mkinitramfs.sh" "$sysroot" "$work/initramfs.cpio.gz" "$work/guest.sh" "$cvmm" "$testkernel" \
+  "${extra[@]}" >/dev/null || setup_failed "the initramfs could not be built"
 
 log=$work/console.log
+drive_arg=
+[[ $linux_n -eq 0 ]] || drive_arg=$drive
 echo "rig-check-arm64: booting the arm64 rig (console log: $log)"
 rc=0
-RIG_LOG=$log "$here/run.sh" "$out/kernel/Image" "$work/initramfs.cpio.gz" "$boot_timeout" \
+RIG_LOG=$log RIG_DRIVE=${drive_arg:-} "$here/run.sh" "$out/kernel/Image" "$work/initramfs.cpio.gz" "$boot_timeout" \
   > "$work/run.out" || rc=$?
 t_end=$(date +%s)
 console=$(tr -d '\r' < "$log")
 rig_error=
-if grep -q 'Kernel panic' <<<"$console"; then
-  rig_error="the rig's kernel panicked: $(grep -m1 'Kernel panic' <<<"$console")"
+rig_panic=$(grep -v '^guest| ' <<<"$console" | grep -m1 'Kernel panic' || true)
+if [[ -n $rig_panic ]]; then
+  rig_error="the rig's kernel panicked: $rig_panic"
 elif ! pkvm_mode_line <<<"$console" >/dev/null; then
   rig_error="the rig's kernel did not bring KVM up in protected mode (no 'Protected hVHE/nVHE mode initialized' line)"
 elif ! grep -q '^RIG-TESTS-DONE' <<<"$console"; then
@@ -134,16 +194,49 @@ block_of() {
 # The value of "stats: NAME VALUE" in a block, or empty.
 stat_of() { sed -n "s/^stats: $2 \([^ ]*\).*/\1/p" <<<"$1" | tail -n1; }
 
+# What the Linux guest wrote into /marker of its disk ($plat's part of the drive
+# that came back out of the rig), or nothing.
+marker_on_disk() {
+  local i=${disk_index[$1]} img=$work/root-$1.out.img
+  dd if="$drive" of="$img" bs=1M skip=$((i * disk_mib)) count=$disk_mib 2>/dev/null || return 0
+  debugfs -R "cat /marker" "$img" 2>/dev/null || true
+}
+
+# The number in the guest line "linux-guest: WHAT at Ns", or empty.
+guest_time() { sed -n "s#^guest| linux-guest: $2 at \([0-9.]*\)s\$#\1#p" <<<"$1" | tail -n1; }
+
+# Why the Linux guest on $plat failed, one reason per line.
+linux_failures() {
+  local plat=$1 block=$2 got
+  local want=$plat-$nonce
+  [[ -n $(guest_time "$block" /init) ]] || echo "the guest never said /init started"
+  grep -qx "guest| linux-guest: marker $want written to /marker" <<<"$block" ||
+    echo "no marker $want on the guest's console"
+  [[ -n $(guest_time "$block" power-off) ]] || echo "the guest never said it powers off"
+  grep -q '^guest| .*created restricted DMA pool' <<<"$block" ||
+    echo "the guest kernel set up no restricted DMA pool"
+  grep -m1 '^guest| .*Kernel panic' <<<"$block" || true
+  [[ $(stat_of "$block" guard.refused) == 0 ]] ||
+    echo "device accesses outside the DMA pool (guard.refused $(stat_of "$block" guard.refused))"
+  got=$(marker_on_disk "$plat")
+  [[ $got == "$want" ]] || echo "/marker on the disk reads '${got:0:40}', not '$want'"
+}
+
 # Why a finished test failed, one reason per line; nothing if it passed.
 failures() {
-  local plat=$1 block=$2 status=$3 peak ram
+  local plat=$1 kind=$2 block=$3 status=$4 want=0 peak ram
+  [[ $kind == status:* ]] && want=${kind#status:}
   case $status in
-    0) ;;
+    "$want") ;;
     124|143|137) echo "timed out after ${test_timeout}s" ;;
-    *) echo "cvmm exited with status $status" ;;
+    *) echo "cvmm exited with status $status, not $want" ;;
   esac
   grep -m1 '^cvmm: error' <<<"$block" || true
-  grep -q '^RESULT test=[^ ]* passed=[0-9]* failed=0$' <<<"$block" || echo "no RESULT line with failed=0"
+  case $kind in
+    linux) linux_failures "$plat" "$block" ;;
+    -) grep -q '^RESULT test=[^ ]* passed=[0-9]* failed=0$' <<<"$block" ||
+         echo "no RESULT line with failed=0" ;;
+  esac
   grep -m1 '^FAIL ' <<<"$block" || true
   grep -m1 '^SKIP' <<<"$block" | sed 's/^/skipped: /' || true
   grep -qx "stats: platform $plat" <<<"$block" || echo "stats missing or not on $plat"
@@ -174,16 +267,37 @@ check_test() {
     echo "rig-check-arm64: REPORT $plat $name (status $status, ${secs}s): ${why:-no result lines}"
     return 2
   fi
-  why=$(failures "$plat" "$block" "$status" | paste -sd ';' - | sed 's/;/; /g')
+  why=$(failures "$plat" "$kind" "$block" "$status" | paste -sd ';' - | sed 's/;/; /g')
   if [[ -n $why ]]; then
     echo "rig-check-arm64: FAIL $plat $name: $why"
     return 1
   fi
-  echo "rig-check-arm64: PASS $plat $name (${secs}s; footprint peak" \
+  local guest=
+  [[ $kind != linux ]] ||
+    guest="guest time to /init $(guest_time "$block" /init) s, to power-off $(guest_time "$block" power-off) s; "
+  echo "rig-check-arm64: PASS $plat $name (${secs}s; ${guest}footprint peak" \
     "$(( $(stat_of "$block" memory.footprint_peak_bytes) / 1024 )) KiB)"
 }
 
+# cvmm caps on this pKVM host must say that protected VMs can be created and that
+# their RAM is a memfd because guest_memfd is refused for protected memory.
+check_caps() {
+  local caps why=()
+  caps=$(sed -n '/^RIG-CAPS-BEGIN$/,/^RIG-CAPS-END$/p' <<<"$console")
+  grep -Eq '^cvmm platform pkvm +yes +KVM_VM_TYPE_ARM_PROTECTED' <<<"$caps" ||
+    why+=("does not say protected VMs can be created")
+  grep -Eq '^  pkvm RAM in guest_memfd +no +a memfd per memslot, because the kernel refuses guest_memfd for protected memory' <<<"$caps" ||
+    why+=("does not say pkvm RAM is a memfd because guest_memfd is refused")
+  grep -Eq '^  soft RAM in guest_memfd +yes' <<<"$caps" || why+=("does not say soft RAM is guest_memfd")
+  if [[ ${#why[@]} -gt 0 ]]; then
+    echo "rig-check-arm64: FAIL caps: cvmm caps $(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+    return 1
+  fi
+  echo "rig-check-arm64: PASS caps (protected VMs: yes; pkvm RAM: a memfd, guest_memfd refused)"
+}
+
 passed=0 failed=0
+if check_caps; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 for t in "${tests[@]}"; do
   read -r plat name kind _ <<<"$t"
   r=0

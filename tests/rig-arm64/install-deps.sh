@@ -15,6 +15,7 @@ pkgs=(
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu         # ... for arm64
   xz-utils zstd dpkg apt                                   # fetching and unpacking
   cpio gzip                                                # initramfs
+  e2fsprogs                                                # Linux guest root disk (mke2fs -d, debugfs)
   qemu-system-arm                                          # qemu-system-aarch64
 )
 rig_install_packages "${pkgs[@]}"
