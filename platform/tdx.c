@@ -30,6 +30,7 @@
 #include "../lib/kvm.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
+#include "tdx_exit.h"
 #include "tdx_plan.h"
 
 #define TDX_KVM_PARAM "/sys/module/kvm_intel/parameters/tdx"
@@ -324,118 +325,6 @@ static void tdx_destroy(struct plat_vm *vm)
 {
 	free(vm->state);
 	vm->state = NULL;
-}
-
-/*
- * TDG.VP.VMCALL<ReportFatalError>: R12 the error code, RCX a mask of the
- * registers the guest exposed; the message is in R14, R15, RBX, RDI, RSI,
- * R8, R9, RDX (8 bytes each, in that order: the GHCI's).
- */
-static void fatal_message(const struct kvm_run *run, char *msg, size_t len)
-{
-	static const unsigned int order[] = { 14, 15, 3, 7, 6, 8, 9, 2 };
-	const __u64 *r = run->system_event.data;
-	size_t n = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(order) && n + 1 < len; i++) {
-		if (!(r[1] & (1ULL << order[i])))
-			continue;
-		for (int b = 0; b < 8 && n + 1 < len; b++) {
-			char c = (char)(r[order[i]] >> (8 * b));
-
-			if (!c)
-				goto out;
-			msg[n++] = c >= 0x20 && c < 0x7f ? c : '?';
-		}
-	}
-out:
-	msg[n] = '\0';
-}
-
-static enum plat_exit tdx_fatal(struct kvm_run *run, int *status)
-{
-	const __u64 *r = run->system_event.data;
-	char msg[65];
-
-	if (run->system_event.ndata < 16) {
-		log_err("guest TD reported a fatal error (malformed: %u words)",
-			run->system_event.ndata);
-	} else {
-		fatal_message(run, msg, sizeof(msg));
-		log_err("guest TD reported a fatal error: code 0x%llx%s%s%s",
-			(unsigned long long)r[12], msg[0] ? ", \"" : "", msg,
-			msg[0] ? "\"" : "");
-	}
-	*status = 2; /* a guest crash */
-	return PLAT_EXIT_STOP;
-}
-
-static enum plat_exit tdx_handle_exit(struct plat_vm *vm, struct kvm_run *run,
-				      int *status)
-{
-	(void)vm;
-	if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
-	    run->system_event.type == KVM_SYSTEM_EVENT_TDX_FATAL)
-		return tdx_fatal(run, status);
-	if (run->exit_reason != KVM_EXIT_TDX)
-		return PLAT_EXIT_NOT_MINE;
-	/* GetQuote, GetTdVmCallInfo, SetupEventNotifyInterrupt: KVM has put
-	 * "unsupported" (or leaf 1's defaults) in ret; cvmm offers none. */
-	log_debug("TDVMCALL 0x%llx: answered by KVM (ret 0x%llx)",
-		  (unsigned long long)kvm_run_tdx(run)->nr,
-		  (unsigned long long)kvm_run_tdx(run)->ret);
-	return PLAT_EXIT_RESUME;
-}
-
-/* Resolve time: the sections outside the image become launch items. */
-static int tdx_plan_firmware(const struct arch_firmware *fw,
-			     struct launch_list *l, char *err, size_t errlen)
-{
-	struct tdx_plan *p = malloc(sizeof(*p));
-	int ret;
-
-	if (!p)
-		return -ENOMEM;
-	ret = tdx_plan_build(p, fw->data, fw->size, err, errlen);
-	if (!ret && (ret = tdx_plan_items(p, fw->data, l)))
-		snprintf(err, errlen, "TDVF sections overlap the image or "
-			 "each other, or are too many (%s)", strerror(-ret));
-	free(p);
-	return ret;
-}
-
-/* MRTD of the launch list, from the TDVF metadata of its firmware item. */
-static int tdx_measure(const struct launch_list *l, unsigned int ncpus,
-		       uint64_t policy, struct plat_measure *out, char *err,
-		       size_t errlen)
-{
-	static char note[512];
-	const struct launch_item *fw = NULL;
-	struct tdx_plan *p;
-	int ret;
-
-	(void)ncpus, (void)policy; /* MRTD covers neither */
-	for (unsigned int i = 0; i < l->n; i++)
-		if (l->item[i].kind == LAUNCH_FIRMWARE &&
-		    l->item[i].gpa + l->item[i].len == 1ULL << 32)
-			fw = &l->item[i];
-	if (!fw) {
-		snprintf(err, errlen, "platform tdx measures a TDVF firmware "
-			 "image (--firmware)");
-		return -EINVAL;
-	}
-	p = malloc(sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	ret = tdx_plan_build(p, fw->data, fw->len, err, errlen);
-	if (!ret && (ret = tdx_plan_mrtd(p, l, out->digest)))
-		snprintf(err, errlen, "SHA-384 failed");
-	if (!ret)
-		tdx_plan_note(p, note, sizeof(note));
-	free(p);
-	out->name = "mrtd";
-	out->note = note;
-	return ret;
 }
 
 const struct platform platform_tdx = {

@@ -9,7 +9,7 @@
  * followed by the chunk's 256 bytes. Linux 7.3 adds and extends page by
  * page (tdx_gmem_post_populate). MRTD depends only on GPAs, their order
  * and the measured contents, so it is exact without hardware.
- * SHA-384 is OpenSSL's libcrypto.
+ * SHA-384 is OpenSSL's libcrypto (sha384.c).
  */
 #ifndef CVMM_TDX_MRTD_H
 #define CVMM_TDX_MRTD_H
@@ -18,24 +18,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TDX_MRTD_SIZE 48
+#include "sha384.h"
+
+#define TDX_MRTD_SIZE SHA384_LEN
 #define TDX_PAGE 4096ULL
 
 struct tdx_mrtd {
-	void *ctx; /* the running digest (an EVP_MD_CTX) */
+	struct sha384 h; /* the running digest */
+	bool done;
 };
 
-/* Returns 0 or -ENOMEM. tdx_mrtd_free() in every case. */
+/* Returns 0 or -ENOMEM. tdx_mrtd_final() or tdx_mrtd_free() after. */
 int tdx_mrtd_init(struct tdx_mrtd *m) __attribute__((warn_unused_result));
 
 /* One added page at gpa; page is its 4 KiB (NULL: zeros), measured or not. */
-int tdx_mrtd_add_page(struct tdx_mrtd *m, uint64_t gpa, const uint8_t *page,
-		      bool measure) __attribute__((warn_unused_result));
+void tdx_mrtd_add_page(struct tdx_mrtd *m, uint64_t gpa, const uint8_t *page,
+		       bool measure);
 
-/* The value; the digest cannot take more pages after. */
-int tdx_mrtd_final(struct tdx_mrtd *m, uint8_t out[TDX_MRTD_SIZE])
-	__attribute__((warn_unused_result));
+/* The value (the digest is released). */
+void tdx_mrtd_final(struct tdx_mrtd *m, uint8_t out[TDX_MRTD_SIZE]);
 
+/* Release a digest that was never finalized (no-op after final). */
 void tdx_mrtd_free(struct tdx_mrtd *m);
 
 #endif

@@ -5,6 +5,7 @@
 #if defined(__x86_64__)
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/util.h"
@@ -115,20 +116,19 @@ int tdx_plan_mrtd(const struct tdx_plan *p, const struct launch_list *l,
 	struct tdx_mrtd m;
 	int ret = tdx_mrtd_init(&m);
 
-	for (unsigned int i = 0; !ret && i < p->n; i++) {
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < p->n; i++) {
 		const struct tdx_region *r = &p->r[i];
 
-		for (uint64_t off = 0; !ret && off < r->size; off += TDX_PAGE) {
+		for (uint64_t off = 0; off < r->size; off += TDX_PAGE) {
 			if (r->measure)
 				page_of(l, r->gpa + off, page);
-			ret = tdx_mrtd_add_page(&m, r->gpa + off, page,
-						r->measure);
+			tdx_mrtd_add_page(&m, r->gpa + off, page, r->measure);
 		}
 	}
-	if (!ret)
-		ret = tdx_mrtd_final(&m, out);
-	tdx_mrtd_free(&m);
-	return ret;
+	tdx_mrtd_final(&m, out);
+	return 0;
 }
 
 void tdx_plan_note(const struct tdx_plan *p, char *buf, size_t len)
@@ -158,6 +158,57 @@ long tdx_plan_hob(const struct tdx_plan *p, const struct tdvf_ram *ram,
 		  unsigned int nram, uint8_t *buf, size_t cap)
 {
 	return tdvf_hob_build(&p->meta, ram, nram, buf, cap);
+}
+
+/* Resolve time: the sections outside the image become launch items. */
+int tdx_plan_firmware(const struct arch_firmware *fw,
+			     struct launch_list *l, char *err, size_t errlen)
+{
+	struct tdx_plan *p = malloc(sizeof(*p));
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = tdx_plan_build(p, fw->data, fw->size, err, errlen);
+	if (!ret && (ret = tdx_plan_items(p, fw->data, l)))
+		snprintf(err, errlen, "TDVF sections overlap the image or "
+			 "each other, or are too many (%s)", strerror(-ret));
+	free(p);
+	return ret;
+}
+
+/* MRTD of the launch list, from the TDVF metadata of its firmware item. */
+int tdx_measure(const struct launch_list *l, unsigned int ncpus,
+		       uint64_t policy, struct plat_measure *out, char *err,
+		       size_t errlen)
+{
+	static char note[512];
+	const struct launch_item *fw = NULL;
+	struct tdx_plan *p;
+	int ret;
+
+	(void)ncpus, (void)policy; /* MRTD covers neither */
+	for (unsigned int i = 0; i < l->n; i++)
+		if (l->item[i].kind == LAUNCH_FIRMWARE &&
+		    l->item[i].gpa + l->item[i].len == 1ULL << 32)
+			fw = &l->item[i];
+	if (!fw) {
+		snprintf(err, errlen, "platform tdx measures a TDVF firmware "
+			 "image (--firmware)");
+		return -EINVAL;
+	}
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ret = tdx_plan_build(p, fw->data, fw->len, err, errlen);
+	if (!ret && (ret = tdx_plan_mrtd(p, l, out->digest)))
+		snprintf(err, errlen, "SHA-384 failed");
+	if (!ret)
+		tdx_plan_note(p, note, sizeof(note));
+	free(p);
+	out->name = "mrtd";
+	out->note = note;
+	return ret;
 }
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "../arch/arch.h"
 #include "../mem/launch.h"
+#include "platform.h"
 #include "tdx_mrtd.h"
 
 #if defined(__x86_64__)
@@ -72,6 +73,14 @@ void tdx_plan_note(const struct tdx_plan *p, char *buf, size_t len);
  */
 long tdx_plan_hob(const struct tdx_plan *p, const struct tdvf_ram *ram,
 		  unsigned int nram, uint8_t *buf, size_t cap);
+
+/* The platform's resolve-time hooks (struct platform): the launch items
+ * of the sections outside the image, and MRTD of a launch list. */
+int tdx_plan_firmware(const struct arch_firmware *fw, struct launch_list *l,
+		      char *err, size_t errlen);
+int tdx_measure(const struct launch_list *l, unsigned int ncpus,
+		uint64_t policy, struct plat_measure *out, char *err,
+		size_t errlen);
 
 #endif
 #endif

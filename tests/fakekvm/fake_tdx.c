@@ -251,10 +251,9 @@ static int add_page(struct fake *f, struct fake_vm *vm, struct tdx_state *s,
 			       "twice", (unsigned long long)gpa);
 		return EEXIST;
 	}
-	if (rangeset_add(&s->added, gpa >> 12, (gpa >> 12) + 1) ||
-	    tdx_mrtd_add_page(&s->mrtd, gpa, (const void *)(uintptr_t)src,
-			      measure))
+	if (rangeset_add(&s->added, gpa >> 12, (gpa >> 12) + 1))
 		return ENOMEM;
+	tdx_mrtd_add_page(&s->mrtd, gpa, (const void *)(uintptr_t)src, measure);
 	return 0;
 }
 
@@ -298,8 +297,7 @@ static int finalize(struct fake *f, struct tdx_state *s)
 	fake_trace(f, "vm ENCRYPT_OP TDX_FINALIZE_VM");
 	if (a && a->err) /* -EBUSY: contention on the module */
 		return a->err;
-	if (tdx_mrtd_final(&s->mrtd, s->value))
-		return EIO;
+	tdx_mrtd_final(&s->mrtd, s->value);
 	s->finalized = true;
 	return 0;
 }
