@@ -194,20 +194,17 @@ static int snp_launch(struct plat_vm *vm, const struct launch_item *it)
 }
 
 /*
- * KVM has copied [off, off+len) of the slot into private memory: the
- * staged copy in the shared backing is stale, and a page must not be held
- * twice. Freeing it is an optimisation: a failure is only logged.
+ * KVM has copied [g, g+len) into private memory: the staged copy in the
+ * shared backing is stale, and a page must not be held twice. Freeing it
+ * is an optimisation: a failure is only logged.
  */
-static void drop_staged(struct plat_vm *vm, struct mem_slot *s, uint64_t off,
-			uint64_t len)
+static void drop_staged(struct plat_vm *vm, uint64_t g, uint64_t len)
 {
-	if (fallocate(s->shared_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)off, (off_t)len)) {
+	int err = mem_launch_discard(vm->mem, gpa(g), len);
+
+	if (err)
 		log_warn("freeing the staged launch copy at 0x%llx: %s",
-			 (unsigned long long)(s->gpa + off), strerror(errno));
-		return;
-	}
-	mem_fp_changed(vm->mem, s, off, len);
+			 (unsigned long long)g, strerror(-err));
 }
 
 /* vCPU 0's CPUID, as the page the firmware checks, at gpa. */
@@ -309,7 +306,7 @@ static int launch_run(struct plat_vm *vm, const struct snp_run *r)
 		n = left < s->size - off ? left : s->size - off;
 		ret = update_range(vm, g, n, r->type, s->kvm_map + off);
 		if (!ret)
-			drop_staged(vm, s, off, n);
+			drop_staged(vm, g, n);
 		g += n;
 		left -= n;
 	}
