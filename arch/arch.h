@@ -109,6 +109,13 @@ int arch_vcpu_init(struct arch_vm *a, int vcpu_fd, unsigned int index,
 		   unsigned int ncpus, bool conv_hypercall)
 	__attribute__((warn_unused_result));
 
+/*
+ * Only where the host owns the vCPU's state (REGS_ANY_TIME: not a measured
+ * SEV-SNP VMSA, not a TD), after arch_vcpu_init: state beyond the entry
+ * registers (x86: XCR0, see arch/x86/cpu.c). Best effort.
+ */
+void arch_vcpu_host_state(struct arch_vm *a, int vcpu_fd);
+
 /* After every vCPU exists (arm64: the vGIC can only be initialised then). */
 int arch_vcpus_created(struct arch_vm *a) __attribute__((warn_unused_result));
 

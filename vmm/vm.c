@@ -193,6 +193,8 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned int i)
 	}
 	ret = arch_vcpu_init(&vm->arch, v->fd, i, vm->ncpus,
 			     vm->plat->hypercalls);
+	if (!ret && vm->plat->regs == REGS_ANY_TIME)
+		arch_vcpu_host_state(&vm->arch, v->fd);
 	return ret;
 }
 

@@ -125,6 +125,12 @@ void arch_vm_destroy(struct arch_vm *a)
 	a->gic_fd = -1;
 }
 
+void arch_vcpu_host_state(struct arch_vm *a, int vcpu_fd)
+{
+	(void)a;
+	(void)vcpu_fd;
+}
+
 int arch_vcpu_init(struct arch_vm *a, int vcpu_fd, unsigned int index,
 		   unsigned int ncpus, bool conv_hypercall)
 {

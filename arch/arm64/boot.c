@@ -166,5 +166,5 @@ int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
 struct arch_entry arch_boot_entry(const struct arch_boot *b,
 				  uint64_t kernel_entry)
 {
-	return (struct arch_entry){ kernel_entry, b->dtb_gpa, 0 };
+	return (struct arch_entry){ .pc = kernel_entry, .arg = b->dtb_gpa };
 }

@@ -134,6 +134,11 @@ int arch_vcpu_init(struct arch_vm *a, int vcpu_fd, unsigned int index,
 	return ret;
 }
 
+void arch_vcpu_host_state(struct arch_vm *a, int vcpu_fd)
+{
+	x86_vcpu_init_xcr0(vcpu_fd, a->cpuid);
+}
+
 int arch_vcpus_created(struct arch_vm *a)
 {
 	(void)a;

@@ -144,5 +144,6 @@ int arch_boot_build(struct arch_boot *b, const struct arch_boot_desc *d,
 struct arch_entry arch_boot_entry(const struct arch_boot *b,
 				  uint64_t kernel_entry)
 {
-	return (struct arch_entry){ kernel_entry, X86_BOOT_INFO_GPA, b->mode };
+	return (struct arch_entry){ .pc = kernel_entry, .arg = X86_BOOT_INFO_GPA,
+				    .mode = b->mode };
 }

@@ -46,6 +46,39 @@ struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,
 	return c;
 }
 
+/*
+ * XCR0 starts as every user state component the vCPU's CPUID enumerates
+ * (leaf 0xd, sub-leaf 0), not KVM's reset value 1 (x87 only). On hardware
+ * the guest's XSETBV exits to KVM, which takes the guest's value. Under a
+ * nested hypervisor that does not intercept XSETBV (the rig: KVM inside
+ * QEMU TCG), KVM never sees the guest's XCR0: it keeps answering CPUID
+ * 0xd.0 EBX (the XSAVE area size) for its own value and loads that value
+ * again on entry. With 1 there, Linux finds the size (576) smaller than its
+ * features need and disables XSAVE, and the 7.3 kernel's fallback then
+ * resets the idle task's FPU state at the end of init_task, i.e. over
+ * init_cred (the guest's NULL refcount_inc in prepare_creds before init).
+ * Best effort: an error (a vCPU whose state KVM keeps) is ignored.
+ */
+void x86_vcpu_init_xcr0(int vcpu_fd, const struct kvm_cpuid2 *cpuid)
+{
+	struct kvm_xcrs xcrs;
+
+	for (unsigned int i = 0; i < cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function != 0xd || e->index != 0)
+			continue;
+		memset(&xcrs, 0, sizeof(xcrs));
+		xcrs.nr_xcrs = 1;
+		xcrs.xcrs[0].xcr = 0;
+		xcrs.xcrs[0].value = (e->eax | (uint64_t)e->edx << 32) | 1;
+		if (xcrs.xcrs[0].value == 1)
+			return;
+		(void)kvm_ioctl_raw(vcpu_fd, KVM_SET_XCRS, (unsigned long)&xcrs);
+		return;
+	}
+}
+
 static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type)
 {
 	*s = (struct kvm_segment){

@@ -21,6 +21,12 @@ struct kvm_cpuid2 *x86_vcpu_cpuid(const struct kvm_cpuid2 *supported,
 				  bool map_gpa_hypercall);
 
 /*
+ * Start the vCPU's XCR0 with every user state component its CPUID leaf 0xd
+ * enumerates (see cpu.c for why); best effort, after KVM_SET_CPUID2.
+ */
+void x86_vcpu_init_xcr0(int vcpu_fd, const struct kvm_cpuid2 *cpuid);
+
+/*
  * Put a vCPU in the PVH entry state: 32-bit protected mode, paging off,
  * flat 4 GiB code and data segments, EIP = entry, EBX = ebx.
  * Returns 0 or -errno.

@@ -190,6 +190,13 @@ static void describe(struct fake *f, const struct fake_call *c)
 		snprintf(d, sizeof(d), " nent=%u",
 			 ((const struct kvm_cpuid2 *)p)->nent);
 		break;
+	case KVM_SET_XCRS: {
+		const struct kvm_xcrs *x = p;
+
+		snprintf(d, sizeof(d), " n=%u xcr%u=0x%llx", x->nr_xcrs,
+			 x->xcrs[0].xcr, (unsigned long long)x->xcrs[0].value);
+		break;
+	}
 	case KVM_SET_REGS: {
 		const struct kvm_regs *r = p;
 

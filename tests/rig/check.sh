@@ -78,8 +78,9 @@ linux_tests=(
   "soft         bzimage     bzImage"
   "sw-protected pvh-cmdline vmlinux virtio_mmio.device=4K@0xd0000000:16"
 )
-# RIG_LINUX=1 runs them; they are off by default until a run with the new kernel has
-# shown them green (see the README, "Booting Linux").
+# RIG_LINUX=1 runs them. Off by default: the four ACPI ones pass, pvh-cmdline fails
+# (x86 Linux reads the :16 as a Linux IRQ number, which does not exist; see the README,
+# "Booting Linux").
 [[ ${RIG_LINUX:-0} == 1 ]] || linux_tests=()
 # lapic=notscdeadline: in the rig (KVM nested on QEMU TCG) the guest's TSC-deadline timer
 # fires far too late (a Debian 6.1 guest stalled for about 2 minutes of guest time, RCU

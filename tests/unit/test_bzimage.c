@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../arch/x86/bzimage.h"
+#include "../../arch/x86/layout.h"
 #include "../../arch/arch.h"
 #include "suites.h"
 
@@ -173,6 +174,28 @@ START_TEST(page_tables_identity_map)
 }
 END_TEST
 
+/*
+ * The entry of a bzImage boot is the 64-bit one, with the host setting the
+ * registers: not "at reset" (a positional initializer once put the mode
+ * into at_reset, and the vCPU started at 0xfffffff0 with no firmware).
+ */
+START_TEST(boot_entry_is_long_mode_not_reset)
+{
+	static struct arch_boot b;
+	struct arch_entry e;
+
+	b.mode = X86_ENTRY_LONG;
+	e = arch_boot_entry(&b, 0x1000200);
+	ck_assert(!e.at_reset);
+	ck_assert_uint_eq(e.mode, X86_ENTRY_LONG);
+	ck_assert_uint_eq(e.pc, 0x1000200);
+	b.mode = 0; /* PVH */
+	e = arch_boot_entry(&b, 0x1000000);
+	ck_assert(!e.at_reset);
+	ck_assert_uint_eq(e.mode, 0);
+}
+END_TEST
+
 Suite *bzimage_suite(void)
 {
 	Suite *s = suite_create("bzimage");
@@ -182,6 +205,7 @@ Suite *bzimage_suite(void)
 	tcase_add_test(tc, refuses_bad_images);
 	tcase_add_test(tc, zero_page_contents);
 	tcase_add_test(tc, page_tables_identity_map);
+	tcase_add_test(tc, boot_entry_is_long_mode_not_reset);
 	suite_add_tcase(s, tc);
 	return s;
 }
