@@ -76,12 +76,13 @@ linux_tests=(
   "soft         pvh         vmlinux"
   "sw-protected bzimage     bzImage"
   "soft         bzimage     bzImage"
-  "sw-protected pvh-cmdline vmlinux virtio_mmio.device=4K@0xd0000000:16"
 )
-# RIG_LINUX=1 runs them. Off by default: the four ACPI ones pass, pvh-cmdline fails
-# (x86 Linux reads the :16 as a Linux IRQ number, which does not exist; see the README,
-# "Booting Linux").
-[[ ${RIG_LINUX:-0} == 1 ]] || linux_tests=()
+# RIG_LINUX=1 adds pvh-cmdline, which fails today: x86 Linux reads the :16 as a Linux
+# IRQ number, and on cvmm's hardware-reduced platform none exists for GSI 16 until
+# something registers it (see the README, "Booting Linux"). ACPI is the way on x86.
+if [[ ${RIG_LINUX:-0} == 1 ]]; then
+  linux_tests+=("sw-protected pvh-cmdline vmlinux virtio_mmio.device=4K@0xd0000000:16")
+fi
 # lapic=notscdeadline: in the rig (KVM nested on QEMU TCG) the guest's TSC-deadline timer
 # fires far too late (a Debian 6.1 guest stalled for about 2 minutes of guest time, RCU
 # stall reports; without it no stall and the same guest powered off in 30 s).
