@@ -34,7 +34,11 @@ struct outbuf {
 /* An empty buffer over storage[cap] for fd, with no writer yet. */
 void outbuf_init(struct outbuf *o, int fd, uint8_t *storage, size_t cap);
 
-/* Start the writer thread (detached, every signal blocked). 0 or -errno. */
+/*
+ * Start the writer thread (detached, every signal blocked). 0 or -errno.
+ * The writer may wake on o after outbuf_abandon(): o and its storage must
+ * never be freed (static storage, as outbuf_for_fd uses).
+ */
 int outbuf_start(struct outbuf *o);
 
 /*

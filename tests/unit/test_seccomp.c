@@ -70,7 +70,7 @@ static int running_vm_work(void)
 	static uint8_t storage[4096];
 	struct timespec ts = { 0, 1000 };
 	struct pollfd pf;
-	struct outbuf o;
+	static struct outbuf o; /* outlives its detached writer (outbuf.h) */
 	pthread_t t;
 	uint64_t v;
 	void *ret;
