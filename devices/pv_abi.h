@@ -87,7 +87,7 @@
  *                            the guest left there is still there; ARG
  *                            bit 8 says the guest had shared and
  *                            unshared the page (PV_TEST_WATCH_UNSHARED);
- *                            the scrub probe, at most 4 ranges
+ *                            the scrub probe, at most 4 ranges of 8 KiB
  *   STATUS (read)          0, PV_EACCES, PV_EFAULT, PV_EBUSY, PV_EINVAL,
  *                          PV_EOPNOTSUPP (DESYNC: no memory attributes)
  *   VALUE (read)           result of READ

@@ -15,15 +15,19 @@
 #include "access.h"
 #include "fault_guard.h"
 
+/* A watch is a page or two: what teardown reads back stays small. */
+#define WATCH_MAX_LEN (2 * 4096u)
+
 int mem_test_watch(struct guest_mem *m, gpa_t g, uint32_t len, uint8_t fill,
 		   const char *what)
 {
 	struct mem_slot *s;
 	int err = 0;
 
-	pthread_rwlock_rdlock(&m->lock);
+	/* The write lock: vCPUs may name pages at the same time. */
+	pthread_rwlock_wrlock(&m->lock);
 	s = mem_find_slot(m, g.v, len);
-	if (!len || !s || s->test_mem)
+	if (!len || len > WATCH_MAX_LEN || !s || s->test_mem)
 		err = -EINVAL;
 	else if (m->nwatch == MEM_MAX_WATCHES)
 		err = -ENOSPC;

@@ -109,7 +109,7 @@ int bzimage_parse(const uint8_t *buf, size_t len, struct kernel_image *img,
 	init_size = rd(buf + OFF_INIT_SIZE, 4);
 	if (init_size < pm_size)
 		init_size = pm_size;
-	if (pref & 0xfff || pref + init_size > UINT32_MAX)
+	if (pref & 0xfff || pref > UINT32_MAX || pref + init_size > UINT32_MAX)
 		return fail(err, errlen, -EINVAL,
 			    "bzImage preferred address 0x%llx (init size 0x%llx) "
 			    "is not a page-aligned place below 4 GiB",
