@@ -95,10 +95,21 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type)
 	};
 }
 
+/* Load sregs, then general registers all zero but rip, rbx, rsi (and
+ * the reserved flags bit): the last step of either boot entry. */
+static int set_entry(int vcpu_fd, const struct kvm_sregs *sregs,
+		     uint64_t rip, uint64_t rbx, uint64_t rsi)
+{
+	struct kvm_regs regs = { .rip = rip, .rbx = rbx, .rsi = rsi,
+				 .rflags = 0x2 };
+	int ret = kvm_ioctl_ptr(vcpu_fd, KVM_SET_SREGS, sregs);
+
+	return ret ? ret : kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
+}
+
 int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret;
 
 	ret = kvm_ioctl_ptr(vcpu_fd, KVM_GET_SREGS, &sregs);
@@ -115,21 +126,13 @@ int x86_set_entry_regs(int vcpu_fd, uint32_t entry, uint32_t ebx)
 	sregs.cr3 = 0;
 	sregs.cr4 = 0;
 	sregs.efer = 0;
-	ret = kvm_ioctl_ptr(vcpu_fd, KVM_SET_SREGS, &sregs);
-	if (ret)
-		return ret;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rbx = ebx;
-	regs.rflags = 0x2;
-	return kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
+	return set_entry(vcpu_fd, &sregs, entry, ebx, 0);
 }
 
 int x86_set_long_entry_regs(int vcpu_fd, uint64_t entry, uint64_t rsi,
 			    uint64_t cr3, uint64_t gdt)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret;
 
 	ret = kvm_ioctl_ptr(vcpu_fd, KVM_GET_SREGS, &sregs);
@@ -149,14 +152,7 @@ int x86_set_long_entry_regs(int vcpu_fd, uint64_t entry, uint64_t rsi,
 	sregs.cr3 = cr3;
 	sregs.cr4 = 0x20;	/* PAE */
 	sregs.efer = 0x500;	/* LME, LMA */
-	ret = kvm_ioctl_ptr(vcpu_fd, KVM_SET_SREGS, &sregs);
-	if (ret)
-		return ret;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsi = rsi;
-	regs.rflags = 0x2;
-	return kvm_ioctl_ptr(vcpu_fd, KVM_SET_REGS, &regs);
+	return set_entry(vcpu_fd, &sregs, entry, 0, rsi);
 }
 
 struct kvm_cpuid2 *kvm_supported_cpuid(int sys_fd)
