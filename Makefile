@@ -174,7 +174,9 @@ $(O)/static/integration-tests: $(INTEG_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $^ $(STATIC_CHECK_LIBS) $(STATIC_LIBS)
 
+# The setup benchmark runs cvmm's setup against the fake KVM.
 $(O)/bench: $(BENCH_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/tests/common/vqdriver.o \
+		$(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/fakekvm/*.c)) \
 		$(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -226,8 +228,8 @@ check-sanitize: $(O)/testkernel.elf
 		ASAN_OPTIONS=detect_leaks=1 CVMM=$(O)/san/cvmm \
 		TESTKERNEL=$(O)/testkernel.elf $(O)/san/integration-tests
 
-bench: $(O)/bench
-	$(O)/bench
+bench: $(O)/bench $(O)/testkernel.elf
+	TESTKERNEL=$(O)/testkernel.elf $(O)/bench
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), each run for FUZZ_SECONDS
 # (default 60) on its corpus in $(O)/fuzz/corpus-NAME, seeded from the

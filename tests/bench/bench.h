@@ -17,6 +17,9 @@ void bench_footprint(void);
 /* virtio-blk requests against plain pread/pwrite of the same file. */
 void bench_blk(void);
 
+/* main() to the first KVM_RUN against the fake KVM, per phase. */
+void bench_setup(void);
+
 /* Seconds since an arbitrary start (monotonic). */
 double bench_now(void);
 

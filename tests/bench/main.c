@@ -15,7 +15,7 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* `bench [convert|scatter|footprint|blk]...`: the named ones, or all. */
+/* `bench [convert|scatter|footprint|blk|setup]...`: the named ones, or all. */
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 		{ "scatter", bench_scatter },
 		{ "footprint", bench_footprint },
 		{ "blk", bench_blk },
+		{ "setup", bench_setup },
 	};
 	int ran = 0;
 
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!ran) {
-		fprintf(stderr, "bench: unknown benchmark (convert, scatter, footprint, blk)\n");
+		fprintf(stderr, "bench: unknown benchmark (convert, scatter, footprint, blk, setup)\n");
 		return 1;
 	}
 	return 0;
