@@ -160,6 +160,29 @@ $(O)/static/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $^ $(STATIC_LIBS)
 
+# The seccomp filter is compiled at build time: vmm/gen/seccomp_gen.c, built
+# for the target (against everything of libcvmm but seccomp.o, which includes
+# its output), runs libseccomp on the rules and prints the BPF program. A
+# cross build runs it under qemu-user (Debian qemu-user-static).
+SECCOMP_GEN_RUN := $(if $(filter arm64,$(ARCH_DIR)),qemu-aarch64-static)
+$(O)/gen/libgen.a: $(filter-out $(O)/obj/vmm/seccomp.o,$(LIB_OBJS))
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/gen/seccomp-gen: $(O)/obj/vmm/gen/seccomp_gen.o $(O)/gen/libgen.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/gen/seccomp_bpf.h: $(O)/gen/seccomp-gen
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(if $(SECCOMP_GEN_RUN),command -v $(SECCOMP_GEN_RUN) >/dev/null || \
+		{ echo "$(SECCOMP_GEN_RUN) is missing: install Debian's qemu-user-static (scripts/deps.sh)"; exit 1; };) \
+	$(SECCOMP_GEN_RUN) $< > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/vmm/seccomp.o: $(O)/gen/seccomp_bpf.h
+$(O)/obj/vmm/seccomp.o: CPPFLAGS += -I$(O)/gen
+
 # --wrap=munmap: tests/unit/test_teardown.c watches what vm_destroy() unmaps.
 $(O)/unit-tests: $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")

@@ -16,6 +16,7 @@ packages=(
 	acpica-tools             # iasl -d checks the x86 ACPI tables (unit tests)
 	clang libclang-rt-14-dev # make fuzz (clang, the libFuzzer runtime)
 	rsync xz-utils           # make headers (the kernel's headers_install)
+	qemu-user-static         # make ARCH=arm64 runs the seccomp filter generator
 )
 
 missing=()

@@ -9,10 +9,16 @@
 #ifndef CVMM_SECCOMP_H
 #define CVMM_SECCOMP_H
 
+#include <linux/filter.h>
+#include <stddef.h>
+
 /*
  * Install the filter on every thread of the process (TSYNC), and on the
  * threads created later. Returns 0, or -errno after logging why.
  */
 int seccomp_install(void);
+
+/* The compiled program seccomp_install() installs; its length. */
+size_t seccomp_program(const struct sock_filter **prog);
 
 #endif

@@ -17,5 +17,6 @@ pkgs=(
   cpio gzip                                                # initramfs
   e2fsprogs                                                # Linux guest root disk (mke2fs -d, debugfs)
   qemu-system-arm                                          # qemu-system-aarch64
+  qemu-user-static                                         # cvmm's build runs its seccomp generator
 )
 rig_install_packages "${pkgs[@]}"
