@@ -172,7 +172,7 @@ $(O)/gen/libgen.a: $(filter-out $(O)/obj/vmm/seccomp.o,$(LIB_OBJS))
 
 $(O)/gen/seccomp-gen: $(O)/obj/vmm/gen/seccomp_gen.o $(O)/gen/libgen.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/gen/seccomp_bpf.h: $(O)/gen/seccomp-gen
 	@$(if $(Q),echo "  GEN     $@")
