@@ -47,6 +47,7 @@ static int read_all(int fd, uint8_t **buf, size_t *len, char *err,
 	b = malloc((size_t)st.st_size);
 	if (!b)
 		return fail(err, errlen, -ENOMEM, "out of memory");
+	prefault_write(b, (size_t)st.st_size); /* read() fills it whole */
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
 

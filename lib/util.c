@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static int size_shift(const char *suffix, unsigned int *shift)
@@ -78,6 +79,17 @@ uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void prefault_write(void *p, size_t len)
+{
+	uint64_t start = align_up((uint64_t)(uintptr_t)p, PAGE_SIZE);
+	uint64_t end = ((uint64_t)(uintptr_t)p + len) & ~(PAGE_SIZE - 1);
+
+	/* Whole pages inside the buffer only: its neighbours are not ours. */
+	if (end > start)
+		(void)madvise((void *)(uintptr_t)start, end - start,
+			      MADV_POPULATE_WRITE);
 }
 
 const char *format_size(uint64_t bytes, char *buf, size_t len)

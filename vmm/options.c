@@ -17,6 +17,7 @@
 
 void config_defaults(struct vm_config *c)
 {
+	prefault_write(c, sizeof(*c)); /* 33 KiB, zeroed whole */
 	memset(c, 0, sizeof(*c));
 	c->cmdline = "";
 	c->memory = CONFIG_DEFAULT_MEMORY;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "../../lib/util.h"
 #include "suites.h"
@@ -68,6 +71,26 @@ START_TEST(ranges)
 }
 END_TEST
 
+/* prefault_write is a hint: contents in and around the range are kept. */
+START_TEST(prefault_keeps_contents)
+{
+	size_t len = 8 * PAGE_SIZE;
+	uint8_t *b = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(b, MAP_FAILED);
+	for (size_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(i * 7 + 1);
+	/* Unaligned at both ends, part-populated, empty, within one page. */
+	prefault_write(b + 100, 5 * PAGE_SIZE + 17);
+	prefault_write(b + PAGE_SIZE, 0);
+	prefault_write(b + 7 * PAGE_SIZE + 10, 20);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_uint_eq(b[i], (uint8_t)(i * 7 + 1));
+	munmap(b, len);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -76,6 +99,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, uints);
 	tcase_add_test(tc, ranges);
+	tcase_add_test(tc, prefault_keeps_contents);
 	suite_add_tcase(s, tc);
 	return s;
 }
