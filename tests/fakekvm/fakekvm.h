@@ -38,7 +38,7 @@
 #define FAKE_MAX_VMS 4
 #define FAKE_MAX_VCPUS 64
 #define FAKE_MAX_SLOTS 16
-#define FAKE_MAX_ANSWERS 32
+#define FAKE_MAX_ANSWERS 128 /* > KVM_EINTR_TRIES */
 
 enum fake_kind { FK_NONE, FK_SYS, FK_VM, FK_VCPU, FK_GMEM, FK_SEV };
 
