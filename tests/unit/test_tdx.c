@@ -201,7 +201,7 @@ START_TEST(host_without_tdx)
 	struct vm_config *c = tdx_config(1);
 	struct fake *f = fake_install();
 
-	f->host.kvm_intel_tdx = "N";
+	fake_set_param(f, "kvm_intel", "tdx", "N");
 	ck_assert_int_eq(fakevm_build(f, c), 1);
 	ck_assert_ptr_null(strstr(f->trace, "CREATE_VM"));
 	fake_remove(f);
@@ -243,7 +243,7 @@ START_TEST(caps_rows)
 	ck_assert_msg(has_row(t, "  tdx: kvm_intel tdx parameter", "yes"), "%s", t);
 	ck_assert_msg(has_row(t, "cvmm platform tdx", "yes"), "%s", t);
 	free(t);
-	f->host.kvm_intel_tdx = NULL;
+	fake_set_param(f, "kvm_intel", "tdx", NULL);
 	f->host.vm_types &= ~(1ULL << KVM_X86_TDX_VM);
 	t = caps_text(f);
 	ck_assert_msg(has_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "no"), "%s", t);
