@@ -94,6 +94,13 @@ struct platform {
 	bool initial_shared;	   /* default state of RAM at launch */
 	enum mem_content default_mode;
 	enum arch_irqchip irqchip;
+	/*
+	 * KVM keeps the vCPUs' state out of the host's reach (Linux's
+	 * has_protected_state: SEV-SNP's VMSA, a TD): KVM never emulates
+	 * their real mode, so the architecture skips what only that needs
+	 * (x86: KVM_SET_TSS_ADDR, which Linux 7.3 accepts and ignores there).
+	 */
+	bool protected_state;
 	enum vcpu_regs regs;
 	enum conv_busy busy;
 	/*

@@ -382,6 +382,7 @@ const struct platform platform_sev_snp = {
 	.initial_shared = false,
 	.default_mode = MEM_CONTENT_ZERO,
 	.irqchip = ARCH_IRQCHIP_KERNEL,
+	.protected_state = true,
 	.regs = REGS_BEFORE_FINALIZE,
 	.busy = BUSY_WAIT,
 	.launch_update = true,

@@ -339,6 +339,7 @@ const struct platform platform_tdx = {
 	.initial_shared = false,
 	.default_mode = MEM_CONTENT_ZERO,
 	.irqchip = ARCH_IRQCHIP_SPLIT,
+	.protected_state = true,
 	.regs = REGS_NEVER,
 	.busy = BUSY_ANSWER_RETRY,
 	.shared_outside_ram_ok = true,
