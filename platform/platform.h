@@ -168,6 +168,21 @@ struct platform {
 				      int *status);
 };
 
+/*
+ * The facts every hardware-isolated x86 platform (SEV-SNP, TDX) shares,
+ * as KVM gives them: private pages in guest_memfd and shared ones in a
+ * memfd beside it, tracked by memory attributes and converted on
+ * MAP_GPA_RANGE exits; RAM private from the start, the launch list
+ * copied in by KVM's launch update; conversions in ZERO mode;
+ * vCPU state out of the host's reach. A platform's own facts follow it
+ * in its initializer.
+ */
+#define PLATFORM_HW_ISOLATED_FACTS                                      \
+	.gmem_flags = 0, .backing = RAM_GMEM_AND_MEMFD, .attributes = true, \
+	.hypercalls = true, .initial_shared = false,                      \
+	.default_mode = MEM_CONTENT_ZERO, .launch_update = true,          \
+	.protected_state = true
+
 /* The platform called name, or NULL. */
 const struct platform *platform_find(const char *name);
 
