@@ -4,7 +4,7 @@
 # of RAM and entered at e_entry. Included by the top-level Makefile.
 
 TK_DIR := firmware/testkernel
-TK_SHARED := lib.c pv_dev.c fdt.c bounce.c virtio.c t_common.c t_virtio.c \
+TK_SHARED := lib.c pv_dev.c fdt.c bounce.c virtio.c dispatch.c t_common.c t_virtio.c \
 	t_dma.c t_blkbench.c
 TK_SRCS := $(addprefix $(TK_DIR)/,$(TK_SHARED)) $(wildcard $(TK_DIR)/arm64/*.c) \
 	$(wildcard $(TK_DIR)/arm64/*.S)
