@@ -180,6 +180,15 @@ void t_blkbench(const char *arg);
 void t_dma_escape(const char *arg);
 void t_pool_exhaust(const char *arg);
 
+/* The tests every architecture has: the start of each arch's table. */
+#define TESTS_EVERY_ARCH                                                     \
+	{ "hello", t_hello }, { "exit", t_exit }, { "memtest", t_memtest },  \
+	{ "smp", t_smp }, { "virtio-blk", t_virtio_blk },                    \
+	{ "virtio-rng", t_virtio_rng },                                      \
+	{ "virtio-console", t_virtio_console }, { "flood", t_flood },        \
+	{ "blk-durable", t_blk_durable }, { "blkbench", t_blkbench },        \
+	{ "dma-escape", t_dma_escape }, { "pool-exhaust", t_pool_exhaust }
+
 extern volatile uint32_t ap_online;
 extern char __kernel_start[], __kernel_end[];
 

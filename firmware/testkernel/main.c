@@ -254,10 +254,7 @@ static void parse_boot(const struct hvm_start_info *si)
 }
 
 static const struct test tests[] = {
-	{ "hello", t_hello },
-	{ "exit", t_exit },
-	{ "memtest", t_memtest },
-	{ "smp", t_smp },
+	TESTS_EVERY_ARCH,
 	{ "fault", t_fault },
 	{ "unclaimed", t_unclaimed },
 	{ "reset", t_reset },
@@ -269,14 +266,6 @@ static const struct test tests[] = {
 	{ "guard", t_guard },
 	{ "churn", t_churn },
 	{ "scatter", t_scatter },
-	{ "virtio-blk", t_virtio_blk },
-	{ "virtio-rng", t_virtio_rng },
-	{ "virtio-console", t_virtio_console },
-	{ "flood", t_flood },
-	{ "blk-durable", t_blk_durable },
-	{ "blkbench", t_blkbench },
-	{ "dma-escape", t_dma_escape },
-	{ "pool-exhaust", t_pool_exhaust },
 	{ "memfault", t_memfault },
 	{ "initial", t_initial },
 };

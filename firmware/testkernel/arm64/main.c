@@ -56,18 +56,7 @@ void exception_handler(uint64_t kind)
 }
 
 static const struct test tests[] = {
-	{ "hello", t_hello },
-	{ "exit", t_exit },
-	{ "memtest", t_memtest },
-	{ "smp", t_smp },
-	{ "virtio-blk", t_virtio_blk },
-	{ "virtio-rng", t_virtio_rng },
-	{ "virtio-console", t_virtio_console },
-	{ "flood", t_flood },
-	{ "blk-durable", t_blk_durable },
-	{ "blkbench", t_blkbench },
-	{ "dma-escape", t_dma_escape },
-	{ "pool-exhaust", t_pool_exhaust },
+	TESTS_EVERY_ARCH,
 	{ "isolation", t_isolation },
 	{ "unshare-under-io", t_unshare_under_io },
 	{ "scrub", t_scrub },
