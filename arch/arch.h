@@ -96,9 +96,14 @@ enum arch_irqchip { ARCH_IRQCHIP_KERNEL, ARCH_IRQCHIP_SPLIT };
 /* Put a in its empty state: arch_vm_destroy() is then always safe. */
 void arch_vm_init(struct arch_vm *a);
 
-/* After KVM_CREATE_VM: interrupt controller, timers, CPU features. */
+/*
+ * After KVM_CREATE_VM: interrupt controller, timers, CPU features.
+ * protected_state: KVM keeps the vCPUs' state from the host (SEV-SNP,
+ * TDX), so nothing that serves only emulated real mode is set up.
+ */
 int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
-		   enum arch_irqchip irqchip) __attribute__((warn_unused_result));
+		   enum arch_irqchip irqchip, bool protected_state)
+	__attribute__((warn_unused_result));
 void arch_vm_destroy(struct arch_vm *a);
 
 /*

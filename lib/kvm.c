@@ -69,13 +69,21 @@ struct kvm_run *kvm_map_run(int vcpu_fd, size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * An ioctl a signal interrupted is issued again (KVM_RUN excepted: its
+ * EINTR is the kick that stops a vCPU), but only KVM_EINTR_TRIES times in
+ * all: under a storm of signals the call could otherwise spin for ever,
+ * and a caller does better to report -EINTR than to hang.
+ */
 int kvm_ioctl_raw(int fd, unsigned long req, unsigned long arg)
 {
+	unsigned int tries = 0;
 	int ret;
 
 	do
 		ret = kvm_sys->ioctl(fd, req, arg);
-	while (ret < 0 && errno == EINTR && req != KVM_RUN);
+	while (ret < 0 && errno == EINTR && req != KVM_RUN &&
+	       ++tries < KVM_EINTR_TRIES);
 	return ret < 0 ? -errno : ret;
 }
 

@@ -47,6 +47,14 @@ int kvm_module_param(const char *module, const char *param, char *buf,
 /* Map a vCPU's kvm_run area. Returns it or NULL (errno set). */
 struct kvm_run *kvm_map_run(int vcpu_fd, size_t size);
 
+/*
+ * How many times in a row kvm_ioctl_raw() issues an ioctl that fails with
+ * EINTR before it returns -EINTR. cvmm's own signals (a vCPU kick) come
+ * one at a time, so a few interruptions are ordinary; a hundred in a row
+ * are a storm.
+ */
+#define KVM_EINTR_TRIES 100
+
 int kvm_ioctl_raw(int fd, unsigned long req, unsigned long arg);
 int kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,
 		    const char *name);

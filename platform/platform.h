@@ -94,6 +94,13 @@ struct platform {
 	bool initial_shared;	   /* default state of RAM at launch */
 	enum mem_content default_mode;
 	enum arch_irqchip irqchip;
+	/*
+	 * KVM keeps the vCPUs' state out of the host's reach (Linux's
+	 * has_protected_state: SEV-SNP's VMSA, a TD): KVM never emulates
+	 * their real mode, so the architecture skips what only that needs
+	 * (x86: KVM_SET_TSS_ADDR, which Linux 7.3 accepts and ignores there).
+	 */
+	bool protected_state;
 	enum vcpu_regs regs;
 	enum conv_busy busy;
 	/*
@@ -160,6 +167,21 @@ struct platform {
 	enum plat_exit (*handle_exit)(struct plat_vm *vm, struct kvm_run *run,
 				      int *status);
 };
+
+/*
+ * The facts every hardware-isolated x86 platform (SEV-SNP, TDX) shares,
+ * as KVM gives them: private pages in guest_memfd and shared ones in a
+ * memfd beside it, tracked by memory attributes and converted on
+ * MAP_GPA_RANGE exits; RAM private from the start, the launch list
+ * copied in by KVM's launch update; conversions in ZERO mode;
+ * vCPU state out of the host's reach. A platform's own facts follow it
+ * in its initializer.
+ */
+#define PLATFORM_HW_ISOLATED_FACTS                                      \
+	.gmem_flags = 0, .backing = RAM_GMEM_AND_MEMFD, .attributes = true, \
+	.hypercalls = true, .initial_shared = false,                      \
+	.default_mode = MEM_CONTENT_ZERO, .launch_update = true,          \
+	.protected_state = true
 
 /* The platform called name, or NULL. */
 const struct platform *platform_find(const char *name);

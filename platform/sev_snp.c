@@ -77,18 +77,7 @@ static int snp_probe(int sys_fd, const char **missing)
 /* "Y", "N", a number, or NULL when kvm_amd is not loaded. */
 static const char *kvm_amd_param(const char *name, char *buf, size_t len)
 {
-	char path[96];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/kvm_amd/parameters/%s", name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return buf;
+	return kvm_module_param("kvm_amd", name, buf, len) < 0 ? NULL : buf;
 }
 
 static void snp_caps(int sys_fd, plat_caps_row row, void *ctx)
@@ -386,16 +375,10 @@ const struct platform platform_sev_snp = {
 	.summary = "KVM_X86_SNP_VM; pages encrypted and measured by the "
 		   "SEV firmware, launched through SNP_LAUNCH_UPDATE",
 	.vm_type = KVM_X86_SNP_VM,
-	.gmem_flags = 0,
-	.backing = RAM_GMEM_AND_MEMFD,
-	.attributes = true,
-	.hypercalls = true,
-	.initial_shared = false,
-	.default_mode = MEM_CONTENT_ZERO,
+	PLATFORM_HW_ISOLATED_FACTS,
 	.irqchip = ARCH_IRQCHIP_KERNEL,
 	.regs = REGS_BEFORE_FINALIZE,
 	.busy = BUSY_WAIT,
-	.launch_update = true,
 	.uses_policy = true,
 	.probe = snp_probe,
 	.caps = snp_caps,

@@ -11,11 +11,15 @@
 # tree's name, the member list and the package version, and a matching
 # record skips all work.
 # LINUX_SERIES overrides the series (default 7.3).
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 shopt -s nullglob
 
 die() { echo "linux-source: $*" >&2; exit 1; }
 say() { echo "linux-source: $*" >&2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../tests/rig/lib.sh
+. "$here/../tests/rig/lib.sh"
 
 [[ $# -ge 1 ]] || die "usage: linux-source.sh OUTDIR [MEMBER...]"
 mkdir -p "$1" || die "cannot create $1"
@@ -34,87 +38,14 @@ if [[ -f $marker && "$(sed -n 2p "$marker")" == "$want" ]]; then
 	exit 0
 fi
 
-# "URI<TAB>Signed-By" of the first enabled deb source of this machine's
-# release: the private configuration uses the same mirror and keyring.
-mirror_deb822() {
-	awk -v cn="$1" '
-	function flush() {
-		if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " cn " ") &&
-		    enabled != "no" && uri != "") { print uri "\t" signed; done = 1; exit }
-		types = suites = uri = signed = enabled = ""
-	}
-	/^[ \t]*#/ { next }
-	/^[ \t]*$/ { flush(); next }
-	{
-		key = tolower($1); sub(/:$/, "", key); $1 = ""; sub(/^ +/, "")
-		if (key == "types") types = $0
-		else if (key == "suites") suites = $0
-		else if (key == "uris") { split($0, u, " "); uri = u[1] }
-		else if (key == "signed-by") signed = $0
-		else if (key == "enabled") enabled = tolower($0)
-	}
-	END { if (!done) flush() }' "$2"
-}
-
-mirror_oneline() {
-	awk -v cn="$1" '
-	$1 != "deb" { next }
-	{
-		i = 2; signed = ""
-		if ($i ~ /^\[/) {
-			for (; i <= NF; i++) {
-				if ($i ~ /signed-by=/) {
-					s = $i; sub(/.*signed-by=/, "", s); sub(/\]$/, "", s); signed = s
-				}
-				if ($i ~ /\]$/) { i++; break }
-			}
-		}
-		if ($(i + 1) == cn) { print $i "\t" signed; exit }
-	}' "$2"
-}
-
-find_mirror() {
-	local cn f line
-	cn=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release | tr -d '"')
-	[[ -n $cn ]] || return 1
-	for f in /etc/apt/sources.list.d/*.sources; do
-		line=$(mirror_deb822 "$cn" "$f" | head -n1)
-		[[ -n $line ]] && { echo "$line"; return 0; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[[ -f $f ]] || continue
-		line=$(mirror_oneline "$cn" "$f" | head -n1)
-		[[ -n $line ]] && { echo "$line"; return 0; }
-	done
-	return 1
-}
-
-mirror_line=$(find_mirror) ||
-	die "no enabled 'deb' source for this machine's release in /etc/apt"
-mirror=${mirror_line%%$'\t'*}
-signed_by=${mirror_line#*$'\t'}
-
+# The private apt configuration on this machine's own mirror and keyring, as
+# the rigs make it (tests/rig/lib.sh); its progress line goes to stderr.
+rig_name=linux-source
+rig_apt_private "$out/apt" "$suite" >&2
+mirror=$rig_mirror
 apt_dir=$out/apt
-mkdir -p "$apt_dir/parts.d" "$apt_dir/lists/partial" \
-	"$apt_dir/cache/archives/partial" "$out/deb"
-{
-	echo "Types: deb"
-	echo "URIs: $mirror"
-	echo "Suites: $suite"
-	echo "Components: main"
-	[[ -z $signed_by ]] || echo "Signed-By: $signed_by"
-} > "$apt_dir/parts.d/linux-source.sources"
-# SourceList must name a one-line-format file: an empty one, the stanza
-# lives in SourceParts.
-: > "$apt_dir/sources.list"
-apt_opts=(
-	-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-	-o "Dir::Etc::SourceParts=$apt_dir/parts.d"
-	-o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::Cache=$apt_dir/cache"
-	-o "Acquire::Languages=none"
-	-o "APT::Sandbox::User=root" # private dirs are root's: no _apt sandbox
-)
+apt_opts=("${rig_apt_opts[@]}")
+mkdir -p "$out/deb"
 
 say "apt-get update of $mirror $suite (private configuration in $apt_dir)"
 apt-get "${apt_opts[@]}" -q update >&2 ||

@@ -56,7 +56,7 @@ int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 
 	low = ram[0].gpa + ram[0].size;
 	if (ram[n - 1].gpa + ram[n - 1].size > ARCH_GPA_LIMIT) {
-		snprintf(err, errlen, "memory: %s does not fit below this "
+		snprintf(err, errlen, "%s does not fit below this "
 			 "architecture's guest-physical limit 0x%llx",
 			 format_size(c->memory, a, sizeof(a)),
 			 (unsigned long long)ARCH_GPA_LIMIT);
@@ -83,7 +83,7 @@ int plan_layout(const struct vm_config *c, uint64_t kernel_end,
 			 ~((p->pool_size >= 2 * MiB ? 2 * MiB : PAGE_SIZE) - 1);
 	if (p->dtb_base + p->dtb_size > low ||
 	    (p->pool_size && p->pool_base < p->dtb_base + p->dtb_size)) {
-		snprintf(err, errlen, "memory: %s is too small for the kernel, "
+		snprintf(err, errlen, "%s is too small for the kernel, "
 			 "its device tree and a %s DMA pool",
 			 format_size(c->memory, a, sizeof(a)),
 			 format_size(p->pool_size, b, sizeof(b)));

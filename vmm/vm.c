@@ -65,7 +65,8 @@ int vm_create(struct vm *vm, const struct platform *p, int sys_fd,
 	}
 	if (p->sharing_unseen && (ret = mem_fault_guard_install()))
 		return ret;
-	ret = arch_vm_create(&vm->arch, sys_fd, vm->vm_fd, p->irqchip);
+	ret = arch_vm_create(&vm->arch, sys_fd, vm->vm_fd, p->irqchip,
+			     p->protected_state);
 	if (!ret && p->vm_init)
 		ret = p->vm_init(&vm->pv);
 	if (ret)

@@ -102,11 +102,11 @@ void arch_vm_init(struct arch_vm *a)
 }
 
 int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
-		   enum arch_irqchip irqchip)
+		   enum arch_irqchip irqchip, bool protected_state)
 {
 	struct kvm_vcpu_init init;
 
-	(void)sys_fd;
+	(void)sys_fd, (void)protected_state;
 	if (irqchip != ARCH_IRQCHIP_KERNEL) {
 		log_err("arm64 has only an in-kernel GIC");
 		return -ENOTSUP;

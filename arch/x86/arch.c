@@ -99,12 +99,16 @@ void arch_vm_init(struct arch_vm *a)
 }
 
 int arch_vm_create(struct arch_vm *a, int sys_fd, int vm_fd,
-		   enum arch_irqchip irqchip)
+		   enum arch_irqchip irqchip, bool protected_state)
 {
 	int ret;
 
-	/* Only Intel needs this (for real mode); it lives in the MMIO hole. */
-	if (kvm_cap(vm_fd, KVM_CAP_SET_TSS_ADDR) &&
+	/*
+	 * Only Intel needs this (for real mode); it lives in the MMIO hole.
+	 * Pointless with protected state: Linux 7.3 ignores it for SNP (SVM
+	 * has no such op) and for a TD (vt_set_tss_addr returns 0).
+	 */
+	if (!protected_state && kvm_cap(vm_fd, KVM_CAP_SET_TSS_ADDR) &&
 	    kvm_ioctl_raw(vm_fd, KVM_SET_TSS_ADDR, X86_TSS_GPA))
 		log_debug("KVM_SET_TSS_ADDR refused");
 	ret = create_irqchip(vm_fd, irqchip);

@@ -17,7 +17,8 @@ TK_INC := $(O)/tk/include
 TK_MULTIARCH := $(or $(shell $(CC) -print-multiarch 2>/dev/null),x86_64-linux-gnu)
 TK_INCFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-isystem $(TK_INC)
-TK_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TK_DIR)/kernel.ld \
+TK_LDS := $(TK_DIR)/kernel.ld
+TK_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TK_LDS) \
 	-Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack
 
 $(TK_INC)/.stamp:
@@ -30,18 +31,4 @@ $(TK_INC)/.stamp:
 		{ echo "testkernel: no kernel uAPI headers (linux-libc-dev)"; exit 1; }
 	@touch $@
 
-$(O)/tk/%.o: $(TK_DIR)/%.c | $(TK_INC)/.stamp
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC [tk] $<")
-	$(Q)$(CC) $(TK_INCFLAGS) $(TK_CFLAGS) -c $< -o $@
-
-$(O)/tk/%.o: $(TK_DIR)/%.S | $(TK_INC)/.stamp
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  AS [tk] $<")
-	$(Q)$(CC) $(TK_INCFLAGS) $(TK_CFLAGS) -c $< -o $@
-
-$(O)/testkernel.elf: $(TK_OBJS) $(TK_DIR)/kernel.ld
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(TK_CFLAGS) $(TK_LDFLAGS) -o $@ $(TK_OBJS) -lgcc
-
--include $(wildcard $(O)/tk/*.d)
+include $(TK_DIR)/rules.mk

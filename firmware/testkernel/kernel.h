@@ -129,6 +129,17 @@ uint32_t vq_request(struct vdev *d, unsigned int qi, const struct vbuf *b,
 /* Is [addr, addr+len) in use by the kernel or boot information? */
 bool range_in_use(uint64_t addr, uint64_t len);
 
+static inline bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
+				  uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* What the exit device hears besides 0 (every check passed). */
+#define EXIT_CHECKS_FAILED 3
+#define EXIT_BAD_TEST 4
+#define EXIT_EXCEPTION 5
+
 /* Checks: one line each, counted. */
 void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern unsigned int checks_passed, checks_failed;
@@ -138,6 +149,24 @@ struct test {
 	const char *name;
 	void (*run)(const char *arg);
 };
+/*
+ * dispatch.c: run the test of tests[] (n of them) that test=NAME[:ARG] on
+ * the command line names (default hello), then the arch's report lines
+ * (arch_test_report), the RESULT line and the exit.
+ */
+__attribute__((noreturn)) void run_test(const struct test *tests, size_t n);
+
+/*
+ * t_common.c: memtest walks RAM region i (false past the last), as the
+ * arch's boot information gives it (arch_ram_region), after
+ * arch_memtest_prepare() (x86: RAM above 4 GiB mapped, one check).
+ */
+bool arch_ram_region(unsigned int i, uint64_t *base, uint64_t *len);
+/* smp:N: N from arg (one failed check if it is not 1..MAX_CPUS), and the
+ * wait until N-1 secondary CPUs are online (ap_online) or the deadline. */
+bool smp_cpus_arg(const char *arg, uint64_t *ncpus);
+void smp_wait_online(uint64_t ncpus);
+
 void t_hello(const char *arg);
 void t_exit(const char *arg);
 void t_memtest(const char *arg);
@@ -150,6 +179,15 @@ void t_blk_durable(const char *arg);
 void t_blkbench(const char *arg);
 void t_dma_escape(const char *arg);
 void t_pool_exhaust(const char *arg);
+
+/* The tests every architecture has: the start of each arch's table. */
+#define TESTS_EVERY_ARCH                                                     \
+	{ "hello", t_hello }, { "exit", t_exit }, { "memtest", t_memtest },  \
+	{ "smp", t_smp }, { "virtio-blk", t_virtio_blk },                    \
+	{ "virtio-rng", t_virtio_rng },                                      \
+	{ "virtio-console", t_virtio_console }, { "flood", t_flood },        \
+	{ "blk-durable", t_blk_durable }, { "blkbench", t_blkbench },        \
+	{ "dma-escape", t_dma_escape }, { "pool-exhaust", t_pool_exhaust }
 
 extern volatile uint32_t ap_online;
 extern char __kernel_start[], __kernel_end[];

@@ -1,16 +1,9 @@
 /*
- * Test kernel core: the short ring-0 setup, ring-0 services for ring 3
- * (exceptions, system calls), boot-information parsing and the test
- * dispatcher. Output protocol, one line each:
- *   PASS <what> / FAIL <what>          one per check
- *   RESULT test=<name> passed=N failed=M
- * and the exit device gets 0 when every check passed, 3 otherwise.
+ * x86 test kernel core: the short ring-0 setup, ring-0 services for ring
+ * 3 (exceptions, system calls), boot-information parsing and the x86
+ * test table (the dispatcher and the output protocol: dispatch.c).
  */
 #include "kernel.h"
-
-#define EXIT_CHECKS_FAILED 3
-#define EXIT_BAD_TEST 4
-#define EXIT_EXCEPTION 5
 
 struct tss {
 	uint32_t reserved0;
@@ -66,7 +59,6 @@ static struct {
 #define tss tss_io.tss
 static uint8_t user_stack[65536] __attribute__((aligned(16)));
 struct boot boot;
-unsigned int checks_passed, checks_failed;
 
 static void set_gate(unsigned int vec, void (*fn)(void), unsigned int dpl)
 {
@@ -170,29 +162,42 @@ uint64_t syscall4(uint64_t nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 	return nr;
 }
 
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 bool range_in_use(uint64_t addr, uint64_t len)
 {
 	const struct hvm_start_info *si = boot.si;
 	uint64_t kstart = (uint64_t)__kernel_start, kend = (uint64_t)__kernel_end;
 
-	if (overlaps(addr, len, kstart, kend - kstart) ||
-	    overlaps(addr, len, (uint64_t)si & ~(PAGE - 1), PAGE) ||
-	    overlaps(addr, len, si->cmdline_paddr & ~(PAGE - 1), PAGE) ||
-	    overlaps(addr, len, si->memmap_paddr & ~(PAGE - 1), PAGE))
+	if (ranges_overlap(addr, len, kstart, kend - kstart) ||
+	    ranges_overlap(addr, len, (uint64_t)si & ~(PAGE - 1), PAGE) ||
+	    ranges_overlap(addr, len, si->cmdline_paddr & ~(PAGE - 1), PAGE) ||
+	    ranges_overlap(addr, len, si->memmap_paddr & ~(PAGE - 1), PAGE))
 		return true;
 	for (uint32_t i = 0; i < si->nr_modules; i++) {
 		const struct hvm_modlist_entry *m =
 			(const void *)(si->modlist_paddr + i * sizeof(*m));
 
-		if (m->size && overlaps(addr, len, m->paddr, m->size))
+		if (m->size && ranges_overlap(addr, len, m->paddr, m->size))
 			return true;
 	}
 	return false;
+}
+
+/* The i-th RAM entry of the memory map. */
+bool arch_ram_region(unsigned int i, uint64_t *base, uint64_t *len)
+{
+	for (uint32_t e = 0; e < boot.nmemmap; e++) {
+		if (boot.memmap[e].type != E820_RAM || i--)
+			continue;
+		*base = boot.memmap[e].addr;
+		*len = boot.memmap[e].size;
+		return true;
+	}
+	return false;
+}
+
+void arch_memtest_prepare(void)
+{
+	check(map_high_ram(), "RAM above 4 GiB is mapped");
 }
 
 /* PDs for RAM above 4 GiB: up to 60 GiB more, filled on demand. */
@@ -248,27 +253,8 @@ static void parse_boot(const struct hvm_start_info *si)
 			boot.ram_bytes += boot.memmap[i].size;
 }
 
-/* The value of key=... on the command line, or NULL. */
-static const char *cmdline_get(const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = boot.cmdline; *p;) {
-		while (*p == ' ')
-			p++;
-		if (!strncmp(p, key, klen) && p[klen] == '=')
-			return p + klen + 1;
-		while (*p && *p != ' ')
-			p++;
-	}
-	return NULL;
-}
-
 static const struct test tests[] = {
-	{ "hello", t_hello },
-	{ "exit", t_exit },
-	{ "memtest", t_memtest },
-	{ "smp", t_smp },
+	TESTS_EVERY_ARCH,
 	{ "fault", t_fault },
 	{ "unclaimed", t_unclaimed },
 	{ "reset", t_reset },
@@ -280,47 +266,23 @@ static const struct test tests[] = {
 	{ "guard", t_guard },
 	{ "churn", t_churn },
 	{ "scatter", t_scatter },
-	{ "virtio-blk", t_virtio_blk },
-	{ "virtio-rng", t_virtio_rng },
-	{ "virtio-console", t_virtio_console },
-	{ "flood", t_flood },
-	{ "blk-durable", t_blk_durable },
-	{ "blkbench", t_blkbench },
-	{ "dma-escape", t_dma_escape },
-	{ "pool-exhaust", t_pool_exhaust },
 	{ "memfault", t_memfault },
 	{ "initial", t_initial },
 };
 
+void arch_test_report(void)
+{
+	if (conv_counts.hypercall + conv_counts.device)
+		printk("conversions: %lu by hypercall, %lu by the conversion "
+		       "device\n", conv_counts.hypercall, conv_counts.device);
+}
+
 static void user_main(const struct hvm_start_info *si)
 {
-	const char *name, *arg;
-	size_t nlen;
-
 	if (si->magic != PVH_START_MAGIC) {
 		printk("FAIL bad hvm_start_info magic 0x%x\n", si->magic);
 		vm_exit(EXIT_BAD_TEST);
 	}
 	parse_boot(si);
-	name = cmdline_get("test");
-	if (!name)
-		name = "hello";
-	for (nlen = 0; name[nlen] && name[nlen] != ' ' && name[nlen] != ':';)
-		nlen++;
-	arg = name[nlen] == ':' ? name + nlen + 1 : "";
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strlen(tests[i].name) != nlen ||
-		    strncmp(tests[i].name, name, nlen))
-			continue;
-		tests[i].run(arg);
-		if (conv_counts.hypercall + conv_counts.device)
-			printk("conversions: %lu by hypercall, %lu by the "
-			       "conversion device\n", conv_counts.hypercall,
-			       conv_counts.device);
-		printk("RESULT test=%s passed=%u failed=%u\n", tests[i].name,
-		       checks_passed, checks_failed);
-		vm_exit(checks_failed ? EXIT_CHECKS_FAILED : 0);
-	}
-	printk("FAIL unknown test '%s'\n", name);
-	vm_exit(EXIT_BAD_TEST);
+	run_test(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,4 +1,5 @@
-/* Basic tests: console, exit status, RAM, application processors. */
+/* Basic x86 tests: console, ring 0, application processors, faults,
+ * unclaimed accesses, reset, interrupts (memtest: t_common.c). */
 #include "kernel.h"
 
 void t_hello(const char *arg)
@@ -13,66 +14,13 @@ void t_hello(const char *arg)
 	      boot.ram_bytes >> 10);
 }
 
-/* Fill, then verify, [a, b) with an address-derived pattern. */
-static uint64_t pattern_range(uint64_t a, uint64_t b, bool verify)
-{
-	uint64_t bad = 0;
-
-	for (volatile uint64_t *p = (uint64_t *)a; (uint64_t)p < b; p++) {
-		uint64_t want = (uint64_t)p * 0x9e3779b97f4a7c15ULL;
-
-		if (!verify)
-			*p = want;
-		else if (*p != want)
-			bad++;
-	}
-	return bad;
-}
-
-/* Walk RAM in 2 MiB steps, skipping pieces the kernel or boot info use. */
-static uint64_t memtest_pass(bool verify, uint64_t *tested)
-{
-	uint64_t bad = 0;
-
-	for (uint32_t i = 0; i < boot.nmemmap; i++) {
-		const struct hvm_memmap_table_entry *e = &boot.memmap[i];
-
-		if (e->type != E820_RAM)
-			continue;
-		for (uint64_t a = e->addr; a < e->addr + e->size; a += PAGE) {
-			if (range_in_use(a, PAGE))
-				continue;
-			bad += pattern_range(a, a + PAGE, verify);
-			*tested += PAGE;
-		}
-	}
-	return bad;
-}
-
-void t_memtest(const char *arg)
-{
-	uint64_t tested = 0, bad;
-
-	(void)arg;
-	check(map_high_ram(), "RAM above 4 GiB is mapped");
-	memtest_pass(false, &tested);
-	tested = 0;
-	bad = memtest_pass(true, &tested);
-	check(bad == 0, "memtest: %lu KiB of %lu KiB RAM written and verified, "
-	      "%lu bad words", tested >> 10, boot.ram_bytes >> 10, bad);
-	check(tested + 2 * MiB_ >= boot.ram_bytes - 1 * MiB_,
-	      "memtest covered all RAM but the kernel and boot info");
-}
-
 void t_smp(const char *arg)
 {
-	uint64_t ncpus = 0, deadline;
+	uint64_t ncpus = 0;
 	uint32_t st;
 
-	if (!parse_u64(arg, &ncpus) || ncpus < 1 || ncpus > MAX_CPUS) {
-		check(false, "smp:N needs N in 1..%u, got '%s'", MAX_CPUS, arg);
+	if (!smp_cpus_arg(arg, &ncpus))
 		return;
-	}
 	for (uint32_t c = 1; c < ncpus; c++) {
 		st = pv_cpu_start(c, (uint32_t)(uint64_t)ap_entry, c);
 		check(st == PV_OK, "start CPU %u: status %u", c, st);
@@ -83,9 +31,7 @@ void t_smp(const char *arg)
 	st = pv_cpu_start((uint32_t)ncpus, (uint32_t)(uint64_t)ap_entry, 0);
 	check(st == PV_EINVAL, "starting CPU %lu (absent) is refused (%u)",
 	      ncpus, st);
-	deadline = rdtsc() + 20000000000ULL; /* generous: seconds of TSC */
-	while (ap_online < ncpus - 1 && rdtsc() < deadline)
-		cpu_relax();
+	smp_wait_online(ncpus);
 	check(ap_online == ncpus - 1, "%u of %lu application processors online",
 	      ap_online, ncpus - 1);
 	for (uint32_t c = 1; c < ncpus && c < MAX_CPUS; c++)

@@ -2,50 +2,38 @@
 #include "tdvfgen.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-/* The GUIDs in image byte order (first three fields little-endian). */
-static const uint8_t footer[16] = { 0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f,
-				    0xf7, 0x45, 0xba, 0xea, 0xa3, 0x66,
-				    0xc5, 0x5a, 0x08, 0x2d };
+#include "ovmf_table.h"
+
+/* The GUID in image byte order (first three fields little-endian). */
 static const uint8_t tdx_offset[16] = { 0x35, 0x65, 0x7a, 0xe4, 0x4a, 0x98,
 					0x98, 0x47, 0x86, 0x5e, 0x46, 0x85,
 					0xa7, 0xbf, 0x8e, 0xc2 };
 
 void tdvfgen_put32(uint8_t *img, size_t off, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		img[off + i] = (uint8_t)(v >> (8 * i));
+	le_put32(img + off, v);
 }
 
 void tdvfgen_put64(uint8_t *img, size_t off, uint64_t v)
 {
-	tdvfgen_put32(img, off, (uint32_t)v);
-	tdvfgen_put32(img, off + 4, (uint32_t)(v >> 32));
-}
-
-static void put16(uint8_t *img, size_t off, uint16_t v)
-{
-	img[off] = (uint8_t)v;
-	img[off + 1] = (uint8_t)(v >> 8);
+	le_put64(img + off, v);
 }
 
 uint8_t *tdvfgen_image(size_t len, const struct tdvfgen_section *s,
 		       unsigned int n)
 {
 	uint8_t *img = malloc(len);
+	size_t start;
 
 	if (!img)
 		return NULL;
 	for (size_t i = 0; i < len; i++)
 		img[i] = tdvfgen_fill(i);
-	/* Table, from the end: footer GUID at end-0x30, total u16 before it;
-	 * then the TDX entry: u32 offset, u16 length 22, GUID. */
-	memcpy(img + len - 0x30, footer, 16);
-	put16(img, len - 0x32, 18 + 22);
-	memcpy(img + len - 0x42, tdx_offset, 16);
-	put16(img, len - 0x44, 22);
-	tdvfgen_put32(img, len - 0x48, (uint32_t)(len - TDVFGEN_DESC_OFF));
+	/* The table holds one entry: the TDX metadata offset (u32). */
+	start = ovmf_table_entry(img, ovmf_table_footer(img, len), tdx_offset, 4);
+	ovmf_table_close(img, len, start);
+	tdvfgen_put32(img, start, (uint32_t)(len - TDVFGEN_DESC_OFF));
 	tdvfgen_put32(img, TDVFGEN_DESC_OFF, 0x46564454); /* "TDVF" */
 	tdvfgen_put32(img, TDVFGEN_DESC_OFF + 4, 16 + 32 * n);
 	tdvfgen_put32(img, TDVFGEN_DESC_OFF + 8, 1);

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Crafted TDVF firmware images for the tests: a zeroed image whose last
- * bytes hold OVMF's GUIDed table with a TDX metadata offset entry, and
- * the TDVF descriptor and sections at a chosen offset. Tests then break
- * single fields with the tdvfgen_put* helpers.
+ * Crafted TDVF firmware images for the tests: an image of known bytes
+ * whose last ones hold OVMF's GUIDed table (ovmf_table.h) with a TDX
+ * metadata offset entry, and the TDVF descriptor and sections at a
+ * chosen offset. Tests then break single fields with the tdvfgen_put*
+ * helpers.
  */
 #ifndef CVMM_TEST_TDVFGEN_H
 #define CVMM_TEST_TDVFGEN_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ovmf_table.h"
 
 struct tdvfgen_section {
 	uint32_t data_offset, raw_size;
@@ -42,7 +45,7 @@ void tdvfgen_put64(uint8_t *img, size_t off, uint64_t v);
 /* The byte the generator puts at offset i of the image. */
 static inline uint8_t tdvfgen_fill(size_t i)
 {
-	return (uint8_t)(i * 7 + (i >> 12));
+	return ovmf_table_fill(i);
 }
 
 #endif

@@ -87,6 +87,27 @@ void fake_violation(struct fake *f, const char *rule, const char *fmt, ...)
 			 "%s: %s", rule, why);
 }
 
+void fake_set_param(struct fake *f, const char *module, const char *name,
+		    const char *value)
+{
+	struct fake_param *free_slot = NULL;
+
+	for (unsigned int i = 0; i < FAKE_MAX_PARAMS; i++) {
+		struct fake_param *p = &f->host.param[i];
+
+		if (p->module && !strcmp(p->module, module) &&
+		    !strcmp(p->name, name)) {
+			p->value = value;
+			return;
+		}
+		if (!p->module && !free_slot)
+			free_slot = p;
+	}
+	if (!free_slot)
+		abort();
+	*free_slot = (struct fake_param){ module, name, value };
+}
+
 void fake_script(struct fake *f, struct fake_answer a)
 {
 	if (f->nanswers == FAKE_MAX_ANSWERS)
@@ -212,9 +233,17 @@ static int fake_open(const char *path, int flags)
 	fake_trace(f, "open %s", path);
 	if ((kvm && f->host.dev_kvm) || (sev && f->host.dev_sev))
 		return new_fd(f, kvm ? FK_SYS : FK_SEV, 0, 0, 0);
-	if (!strcmp(path, "/sys/module/kvm_intel/parameters/tdx") &&
-	    f->host.kvm_intel_tdx)
-		return fake_param_fd(f->host.kvm_intel_tdx);
+	for (unsigned int i = 0; i < FAKE_MAX_PARAMS; i++) {
+		const struct fake_param *p = &f->host.param[i];
+		char want[128];
+
+		if (!p->value)
+			continue;
+		snprintf(want, sizeof(want), "/sys/module/%s/parameters/%s",
+			 p->module, p->name);
+		if (!strcmp(path, want))
+			return fake_param_fd(p->value);
+	}
 	errno = ENOENT;
 	return -1;
 }
@@ -288,7 +317,10 @@ struct fake *fake_install(void)
 		 * SINGLE_SOCKET (sev.c:79-91). */
 		.snp_policy_bits = 0xffff | (1u << 16) | (1u << 17) |
 				   (1u << 19) | (1u << 20),
-		.kvm_intel_tdx = "Y",
+		.param = { { "kvm_intel", "tdx", "Y" },
+			   { "kvm_amd", "sev", "Y" },
+			   { "kvm_amd", "sev_es", "Y" },
+			   { "kvm_amd", "sev_snp", "Y" } },
 	};
 	f->trace = NULL;
 	cur = f;

@@ -38,7 +38,7 @@
 #define FAKE_MAX_VMS 4
 #define FAKE_MAX_VCPUS 64
 #define FAKE_MAX_SLOTS 16
-#define FAKE_MAX_ANSWERS 32
+#define FAKE_MAX_ANSWERS 128 /* > KVM_EINTR_TRIES */
 
 enum fake_kind { FK_NONE, FK_SYS, FK_VM, FK_VCPU, FK_GMEM, FK_SEV };
 
@@ -48,13 +48,22 @@ struct fake_fd {
 	unsigned int index; /* vCPU id, guest_memfd number */
 };
 
+#define FAKE_MAX_PARAMS 8
+
+/* A KVM module's parameter: what /sys/module/MODULE/parameters/NAME
+ * reads (and a newline); value NULL: absent. */
+struct fake_param {
+	const char *module, *name, *value;
+};
+
 /* What the fake host has; fake_install() sets a Linux 7.3 host with all. */
 struct fake_host {
 	bool dev_kvm, dev_sev;
 	uint64_t vm_types;	/* KVM_CAP_VM_TYPES bitmap */
 	uint64_t vmsa_features; /* KVM_X86_GRP_SEV attributes */
 	uint64_t snp_policy_bits;
-	const char *kvm_intel_tdx; /* kvm_intel's tdx parameter; NULL: absent */
+	/* kvm_intel's tdx, kvm_amd's sev, sev_es and sev_snp: all Y */
+	struct fake_param param[FAKE_MAX_PARAMS];
 };
 
 struct fake_slot {
@@ -141,6 +150,10 @@ extern const struct fake_platform *const fake_platforms[];
 struct fake *fake_install(void);
 /* Put the host's system calls back and free the fake. */
 void fake_remove(struct fake *f);
+
+/* Set a module parameter of the fake host (value NULL: absent). */
+void fake_set_param(struct fake *f, const char *module, const char *name,
+		    const char *value);
 
 void fake_script(struct fake *f, struct fake_answer a);
 /* The next scripted answer for `call`, consumed; NULL if none. */

@@ -192,7 +192,7 @@ START_TEST(errors_from_files)
 	/* Memory too small for the kernel: named where memory was set. */
 	snprintf(text, sizeof(text), "[vm]\nkernel = %s\nmemory = 2M\nrng = 1\n",
 		 testkernel_path());
-	snprintf(want, sizeof(want), "bad.ini:3: memory: memory: 2 MiB is too "
+	snprintf(want, sizeof(want), "bad.ini:3: memory: 2 MiB is too "
 		 "small for the kernel");
 	expect_config_error(text, want, NULL);
 	/* A file error stops everything, also with --dry-run. */

@@ -109,7 +109,7 @@ declare -A disk_index=()
 for t in "${tests[@]}"; do
   read -r plat name kind _ <<<"$t"
   [[ $kind == linux ]] || continue
-  "$here/mkrootdisk.sh" "$sysroot/bin/busybox" "$work/root-$plat.img" "$disk_mib" ||
+  "$here/../rig/mkrootdisk.sh" "$sysroot/bin/busybox" "$work/root-$plat.img" "$disk_mib" ||
     setup_failed "the root disk of the Linux guest could not be made"
   cat "$work/root-$plat.img" >> "$drive"
   disk_index[$plat]=$linux_n

@@ -6,9 +6,13 @@
 # With -d DIR, DIR's contents go to /files (the user's files of make rig-run-arm64),
 # its ELF executables checked the same way.
 #   mkinitramfs.sh [-d DIR] SYSROOT OUT.cpio.gz SCRIPT [FILE...]
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 die() { echo "mkinitramfs-arm64: $*" >&2; exit 1; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../rig/initramfs.sh
+. "$here/../rig/initramfs.sh"
 
 files_dir=
 if [[ ${1:-} == -d ]]; then
@@ -48,15 +52,9 @@ fi
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-chmod 755 "$root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
-chmod 1777 "$root/tmp"
-cp "$busybox" "$root/bin/busybox"
+initramfs_skeleton "$root" "$busybox"
 # The applet links are made at boot (busybox --install): the host cannot run arm64 busybox.
 ln -s busybox "$root/bin/sh"
-# The kernel opens /dev/console for init's stdio before anything is mounted.
-mknod -m 600 "$root/dev/console" c 5 1
-mknod -m 666 "$root/dev/null" c 1 3
 
 cp "$script" "$root/rig.sh"
 if [[ -n $files_dir ]]; then
@@ -64,33 +62,8 @@ if [[ -n $files_dir ]]; then
   cp -a "$files_dir/." "$root/files/"
 fi
 for f in "$@"; do
-  dest=$root/bin/$(basename "$f")
-  rm -f "$dest"
-  cp -L "$f" "$dest"
-  chmod +x "$dest"
+  initramfs_bin "$root" "$f"
 done
-
-cat > "$root/init" <<'EOF'
-#!/bin/sh
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-exec </dev/console >/dev/console 2>&1
-cd /tmp
-sh /rig.sh
-status=$?
-echo "RIG-EXIT $status"
-# Let the UART drain the line before the machine goes away.
-sleep 0.2
-poweroff -f
-EOF
-chmod +x "$root/init"
-
-mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
-  gzip -9 > "$out.tmp" || die "creating the cpio archive failed"
-mv "$out.tmp" "$out"
+initramfs_init "$root" "/bin/busybox --install -s"
+initramfs_pack "$root" "$out" || die "creating the cpio archive failed"
 echo "mkinitramfs-arm64: wrote $out ($(stat -c %s "$out") bytes)"

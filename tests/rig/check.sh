@@ -64,10 +64,10 @@ tests=(
 
 # Linux guests: platform, a name, the rig kernel file cvmm boots (vmlinux by its PVH
 # note, bzImage by the 64-bit boot protocol), then extra command-line words. The rig kernel
-# doubles as the guest (kernel.fragment); its root is an ext2 disk from mkguestdisk.sh on
+# doubles as the guest (kernel.fragment); its root is an ext2 disk from mkrootdisk.sh on
 # virtio-blk. Linux converts no pages, so its RAM starts shared and its devices may touch
 # any shared page (--initial-state shared --dma-anywhere). Each must exit 0 (the guest's
-# ACPI power-off), print the guest's LINUX-GUEST-INIT line and leave its marker in the
+# ACPI power-off), print the guest's marker line and leave its marker in the
 # disk image (read back with debugfs inside the rig after cvmm exited).
 # The pvh-cmdline test names the disk with virtio_mmio.device= instead of ACPI (cvmm
 # then leaves it out of the DSDT).
@@ -130,7 +130,7 @@ if ! "$here/build-kernel.sh" "$out/kernel" 2>"$work/build-kernel.err"; then
   setup_failed "the rig kernel could not be built: ${reason:-see the output above}"
 fi
 cat "$work/build-kernel.err" >&2
-"$here/mkguestdisk.sh" "$work/guest-root.img" >/dev/null ||
+"$here/mkrootdisk.sh" /bin/busybox "$work/guest-root.img" 16 ||
   setup_failed "the Linux guest's root disk could not be built"
 t_kernel=$(date +%s)
 
@@ -161,7 +161,7 @@ t_kernel=$(date +%s)
     echo "read t0 _ < /proc/uptime"
     echo "timeout $linux_timeout cvmm run --kernel /guest/$file --platform $plat --memory 256M" \
       "--disk /tmp/linux-root.img --initial-state shared --dma-anywhere --stats" \
-      "--cmdline '$linux_cmdline${extra:+ $extra} mark=$plat-$proto' >/tmp/rig.out 2>/tmp/rig.err"
+      "--cmdline '$linux_cmdline${extra:+ $extra} marker=$plat-$proto' >/tmp/rig.out 2>/tmp/rig.err"
     echo 'rc=$?; read t1 _ < /proc/uptime; cat /tmp/rig.out /tmp/rig.err'
     echo 'echo "RIG-LINUX-DISK $(debugfs -R "cat /marker" /tmp/linux-root.img 2>/dev/null)"'
     echo "echo \"RIG-LINUX-END $plat $proto status=\$rc seconds=\$(awk \"BEGIN{print \$t1-\$t0}\")\""
@@ -324,13 +324,13 @@ check_linux() {
   fi
   status=$(sed -n 's/.* status=\([0-9]*\).*/\1/p' <<<"$end")
   secs=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<<"$end")
-  mark="LINUX-GUEST-MARKER $plat-$proto"
+  mark=$plat-$proto
   case $status in
     0) ;;
     124|143|137) why+=("timed out after ${linux_timeout}s") ;;
     *) why+=("cvmm exited with status $status") ;;
   esac
-  grep -q "^LINUX-GUEST-INIT .* mark=$plat-$proto\$" <<<"$block" || why+=("no LINUX-GUEST-INIT line from the guest's /init")
+  grep -qx "linux-guest: marker $mark written to /marker" <<<"$block" || why+=("no marker line from the guest's /init")
   if grep -q 'Kernel panic' <<<"$block"; then why+=("$(grep -m1 'Kernel panic' <<<"$block")"); fi
   grep -qx "RIG-LINUX-DISK $mark" <<<"$block" || why+=("no '$mark' in /marker of the disk image")
   grep -q 'reboot: Power down' <<<"$block" || why+=("the guest did not power off")

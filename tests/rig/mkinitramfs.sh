@@ -3,6 +3,7 @@
 # prints "RIG-EXIT <status>" before powering off. Each FILE goes to /bin, with the shared
 # libraries of dynamically linked ELF files copied to the paths ldd reports. FILE=/PATH
 # puts FILE (a file or a whole directory) at /PATH instead, as it is.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -11,6 +12,8 @@ die() { echo "mkinitramfs: $*" >&2; exit 1; }
 out=$1 script=$2
 shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=initramfs.sh
+. "$here/initramfs.sh"
 [[ -f $script ]] || die "script $script not found"
 bin_files=() placed=()
 for f in "$@"; do
@@ -32,18 +35,12 @@ ldd "$busybox" >/dev/null 2>&1 && die "$busybox is dynamically linked; install b
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-chmod 755 "$root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
-chmod 1777 "$root/tmp"
-cp "$busybox" "$root/bin/busybox"
+initramfs_skeleton "$root" "$busybox"
 # One symlink per applet, at the path busybox itself names (bin/sh, sbin/poweroff, ...).
 while IFS= read -r applet; do
   [[ $applet == bin/busybox ]] && continue
   ln -sf /bin/busybox "$root/$applet"
 done < <("$busybox" --list-full)
-# The kernel opens /dev/console for init's stdio before anything is mounted.
-mknod -m 600 "$root/dev/console" c 5 1
-mknod -m 666 "$root/dev/null" c 1 3
 
 cp "$script" "$root/rig.sh"
 for p in "${placed[@]}"; do
@@ -52,10 +49,7 @@ for p in "${placed[@]}"; do
   cp -RL "${p%%=/*}" "$dest"
 done
 for f in "${bin_files[@]}"; do
-  dest=$root/bin/$(basename "$f")
-  rm -f "$dest"   # may be a busybox applet symlink: replace it, never write through it
-  cp -L "$f" "$dest"
-  chmod +x "$dest"
+  initramfs_bin "$root" "$f"
   # ldd fails for static executables and non-ELF files: nothing more to copy then.
   libs=$(ldd "$f" 2>/dev/null) || continue
   ! grep -q 'not found' <<<"$libs" || die "$f needs libraries ldd cannot find: $(grep 'not found' <<<"$libs" | tr -s ' \t\n' ' ')"
@@ -66,27 +60,6 @@ for f in "${bin_files[@]}"; do
     cp -L "$lib" "$root$lib"
   done < <(grep -o '/[^ ]*' <<<"$libs" | sort -u)
 done
-
-cat > "$root/init" <<'EOF'
-#!/bin/sh
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-exec </dev/console >/dev/console 2>&1
-cd /tmp
-sh /rig.sh
-status=$?
-echo "RIG-EXIT $status"
-# Let the UART drain the line before the machine goes away.
-sleep 0.2
-poweroff -f
-EOF
-chmod +x "$root/init"
-
-mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
-  gzip -9 > "$out.tmp" || die "creating the cpio archive failed"
-mv "$out.tmp" "$out"
+initramfs_init "$root"
+initramfs_pack "$root" "$out" || die "creating the cpio archive failed"
 echo "mkinitramfs: wrote $out ($(stat -c %s "$out") bytes)"

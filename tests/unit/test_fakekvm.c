@@ -203,6 +203,46 @@ START_TEST(scripted_answers)
 }
 END_TEST
 
+static unsigned int trace_count(const struct fake *f, const char *line)
+{
+	unsigned int n = 0;
+
+	for (const char *p = f->trace; p && (p = strstr(p, line)); p++)
+		n++;
+	return n;
+}
+
+/* EINTR is retried, but a storm of them ends in -EINTR; KVM_RUN never. */
+START_TEST(eintr_bounded)
+{
+	struct fake *f = fake_install();
+	int sys = kvm_open_system(), vm, cpu;
+
+	for (unsigned int i = 0; i + 1 < KVM_EINTR_TRIES; i++)
+		fake_script(f, (struct fake_answer){ .call = "CREATE_VM",
+						     .err = EINTR });
+	vm = kvm_ioctl_raw(sys, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vm, 0);
+	ck_assert_uint_eq(trace_count(f, "sys CREATE_VM"), KVM_EINTR_TRIES);
+	for (unsigned int i = 0; i < KVM_EINTR_TRIES + 1; i++)
+		fake_script(f, (struct fake_answer){ .call = "CREATE_VCPU",
+						     .err = EINTR });
+	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_CREATE_VCPU, 0), -EINTR);
+	ck_assert_uint_eq(trace_count(f, "vm CREATE_VCPU"), KVM_EINTR_TRIES);
+	ck_assert_uint_eq(f->nanswers, 1); /* the last one never asked */
+	f->nanswers = 0;
+	cpu = kvm_ioctl_raw(vm, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(cpu, 0);
+	fake_script(f, (struct fake_answer){ .call = "RUN", .err = EINTR });
+	ck_assert_int_eq(kvm_ioctl_raw(cpu, KVM_RUN, 0), -EINTR);
+	ck_assert_uint_eq(trace_count(f, "vcpu0 RUN"), 1);
+	close(cpu);
+	close(vm);
+	close(sys);
+	fake_remove(f);
+}
+END_TEST
+
 Suite *fakekvm_suite(void)
 {
 	Suite *s = suite_create("fakekvm");
@@ -214,6 +254,7 @@ Suite *fakekvm_suite(void)
 	tcase_add_test(tc, generic_rules);
 	tcase_add_test(tc, scripted_answers);
 	tcase_add_test(tc, e2big_grows);
+	tcase_add_test(tc, eintr_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -90,6 +90,10 @@ START_TEST(golden_kernel)
 	ck_assert_int_eq(build(f, 1, false), 0);
 	no_violation(f);
 	ck_assert(fake_check_golden(f, "sev-snp-kernel-1cpu"));
+	/* No TSS area (Linux 7.3's SVM ignores it); the PIT stays: KVM
+	 * serves an SNP guest's port I/O (GHCB IOIO exits) from it. */
+	ck_assert_ptr_null(strstr(f->trace, "TSS"));
+	ck_assert_ptr_nonnull(strstr(f->trace, "vm CREATE_PIT2"));
 	fake_remove(f);
 	cleanup();
 }
@@ -414,6 +418,53 @@ START_TEST(caps_rows)
 }
 END_TEST
 
+static char *caps_of(struct fake *f)
+{
+	char *out;
+	size_t len;
+	FILE *m = open_memstream(&out, &len);
+
+	(void)f;
+	ck_assert_int_eq(caps_print(m), 0);
+	fclose(m);
+	return out;
+}
+
+static bool has_row(const char *text, const char *feature, const char *yes,
+		    const char *detail)
+{
+	char row[160];
+
+	snprintf(row, sizeof(row), "%-44s %-4s %s\n", feature, yes, detail);
+	return strstr(text, row) != NULL;
+}
+
+/* The kvm_amd parameters are read through the KVM seam (the fake's). */
+START_TEST(caps_kvm_amd_params)
+{
+	struct fake *f = fake_install();
+	char *t = caps_of(f);
+
+	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev", "yes", "= Y"), "%s", t);
+	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev_snp", "yes", "= Y"), "%s",
+		      t);
+	free(t);
+	fake_set_param(f, "kvm_amd", "sev_snp", "N");
+	fake_set_param(f, "kvm_amd", "sev_es", "1");
+	t = caps_of(f);
+	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev_es", "yes", "= 1"), "%s",
+		      t);
+	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev_snp", "no", "= N"), "%s", t);
+	free(t);
+	fake_set_param(f, "kvm_amd", "sev", NULL);
+	t = caps_of(f);
+	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev", "no",
+			      "kvm_amd is not loaded"), "%s", t);
+	free(t);
+	fake_remove(f);
+}
+END_TEST
+
 Suite *sev_snp_suite(void)
 {
 	Suite *s = suite_create("sev-snp");
@@ -431,6 +482,7 @@ Suite *sev_snp_suite(void)
 	tcase_add_test(tc, cpuid_page);
 	tcase_add_test(tc, sev_term_exit);
 	tcase_add_test(tc, caps_rows);
+	tcase_add_test(tc, caps_kvm_amd_params);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -101,10 +101,12 @@ START_TEST(trace_tdx)
 
 	build_ok(f, c);
 	ck_assert_msg(fake_check_golden(f, "tdx-2cpu"), "trace of tdx differs");
-	/* Never a register ioctl, an in-kernel irqchip or a PIT. */
+	/* Never a register ioctl, an in-kernel irqchip or a PIT; no TSS
+	 * area either (Linux 7.3 ignores it for a TD). */
 	ck_assert_ptr_null(strstr(f->trace, "REGS"));
 	ck_assert_ptr_null(strstr(f->trace, "CREATE_IRQCHIP"));
 	ck_assert_ptr_null(strstr(f->trace, "PIT"));
+	ck_assert_ptr_null(strstr(f->trace, "TSS"));
 	done(f, c);
 }
 END_TEST
@@ -201,7 +203,7 @@ START_TEST(host_without_tdx)
 	struct vm_config *c = tdx_config(1);
 	struct fake *f = fake_install();
 
-	f->host.kvm_intel_tdx = "N";
+	fake_set_param(f, "kvm_intel", "tdx", "N");
 	ck_assert_int_eq(fakevm_build(f, c), 1);
 	ck_assert_ptr_null(strstr(f->trace, "CREATE_VM"));
 	fake_remove(f);
@@ -243,7 +245,7 @@ START_TEST(caps_rows)
 	ck_assert_msg(has_row(t, "  tdx: kvm_intel tdx parameter", "yes"), "%s", t);
 	ck_assert_msg(has_row(t, "cvmm platform tdx", "yes"), "%s", t);
 	free(t);
-	f->host.kvm_intel_tdx = NULL;
+	fake_set_param(f, "kvm_intel", "tdx", NULL);
 	f->host.vm_types &= ~(1ULL << KVM_X86_TDX_VM);
 	t = caps_text(f);
 	ck_assert_msg(has_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "no"), "%s", t);
@@ -261,6 +263,7 @@ START_TEST(fake_tdx_rules)
 	struct fake *f = fake_install();
 	int sys = kvm_open_system(), vm, cpu;
 	struct kvm_regs regs;
+	struct kvm_pit_config pit = { .flags = 0 };
 	struct kvm_irqfd irqfd = { .fd = 0, .gsi = 5 };
 	struct kvm_tdx_cmd cmd = { .id = KVM_TDX_INIT_VCPU, .hw_error = 1 };
 	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP,
@@ -270,8 +273,10 @@ START_TEST(fake_tdx_rules)
 
 	vm = kvm_ioctl_raw(sys, KVM_CREATE_VM, KVM_X86_TDX_VM);
 	ck_assert_int_ge(vm, 0);
-	/* No in-kernel irqchip; no vCPU before INIT_VM. */
+	/* No in-kernel irqchip, so no PIT; no vCPU before INIT_VM. */
 	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_CREATE_IRQCHIP, 0), -ENOTTY);
+	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_CREATE_PIT2, (unsigned long)&pit),
+			 -ENOENT);
 	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_CREATE_VCPU, 0), -EIO);
 	/* An interrupt on a GSI without an MSI route would be lost. */
 	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_IRQFD, (unsigned long)&irqfd),
@@ -279,7 +284,7 @@ START_TEST(fake_tdx_rules)
 	/* hw_error must be 0 on input. */
 	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_MEMORY_ENCRYPT_OP,
 				       (unsigned long)&cmd), -EINVAL);
-	ck_assert_uint_eq(f->violations, 4);
+	ck_assert_uint_eq(f->violations, 5);
 	/* Done right: split irqchip, INIT_VM with just the GPAW leaf. */
 	ck_assert_int_eq(kvm_ioctl_ptr(vm, KVM_ENABLE_CAP, &split), 0);
 	iv->cpuid.nent = 1;
@@ -294,14 +299,14 @@ START_TEST(fake_tdx_rules)
 	cmd.hw_error = 0;
 	ck_assert_int_eq(kvm_ioctl_raw(vm, KVM_MEMORY_ENCRYPT_OP,
 				       (unsigned long)&cmd), -EINVAL);
-	ck_assert_uint_eq(f->violations, 5);
+	ck_assert_uint_eq(f->violations, 6);
 	/* Registers: never. Run: not before FINALIZE. */
 	cpu = kvm_ioctl_raw(vm, KVM_CREATE_VCPU, 0);
 	ck_assert_int_ge(cpu, 0);
 	ck_assert_int_eq(kvm_ioctl_raw(cpu, KVM_GET_REGS, (unsigned long)&regs),
 			 -EINVAL);
 	ck_assert_int_eq(kvm_ioctl_raw(cpu, KVM_RUN, 0), -EINVAL);
-	ck_assert_uint_eq(f->violations, 7);
+	ck_assert_uint_eq(f->violations, 8);
 	ck_assert_ptr_nonnull(strstr(f->trace, "!! tdx: GET_REGS on a TD"));
 	free(iv);
 	close(cpu);

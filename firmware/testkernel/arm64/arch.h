@@ -110,6 +110,15 @@ struct smccc_res hvc_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 /* The MPIDR KVM gives vCPU i (Aff0: 4 bits, then Aff1). */
 #define CPU_MPIDR(i) (((uint64_t)(i) & 0xf) | ((uint64_t)(i) >> 4 & 0xff) << 8)
 
+/* Nothing to report after a test; all RAM is mapped from the start. */
+static inline void arch_test_report(void)
+{
+}
+
+static inline void arch_memtest_prepare(void)
+{
+}
+
 /* Boot information from the device tree in X0 (main.c). */
 struct boot {
 	const void *fdt;

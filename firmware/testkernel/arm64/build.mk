@@ -4,7 +4,7 @@
 # of RAM and entered at e_entry. Included by the top-level Makefile.
 
 TK_DIR := firmware/testkernel
-TK_SHARED := lib.c pv_dev.c fdt.c bounce.c virtio.c t_common.c t_virtio.c \
+TK_SHARED := lib.c pv_dev.c fdt.c bounce.c virtio.c dispatch.c t_common.c t_virtio.c \
 	t_dma.c t_blkbench.c
 TK_SRCS := $(addprefix $(TK_DIR)/,$(TK_SHARED)) $(wildcard $(TK_DIR)/arm64/*.c) \
 	$(wildcard $(TK_DIR)/arm64/*.S)
@@ -23,7 +23,8 @@ TK_UAPI := $(firstword $(wildcard /usr/aarch64-linux-gnu/include) \
 	$(SYSROOT)/usr/include)
 TK_INCFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-isystem $(TK_INC)
-TK_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TK_DIR)/arm64/kernel.ld \
+TK_LDS := $(TK_DIR)/arm64/kernel.ld
+TK_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TK_LDS) \
 	-Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack
 
 $(TK_INC)/.stamp:
@@ -33,18 +34,4 @@ $(TK_INC)/.stamp:
 		{ echo "testkernel: no arm64 kernel uAPI headers (linux-libc-dev-arm64-cross)"; exit 1; }
 	@touch $@
 
-$(O)/tk/%.o: $(TK_DIR)/%.c | $(TK_INC)/.stamp
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC [tk] $<")
-	$(Q)$(CC) $(TK_INCFLAGS) $(TK_CFLAGS) -c $< -o $@
-
-$(O)/tk/%.o: $(TK_DIR)/%.S | $(TK_INC)/.stamp
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  AS [tk] $<")
-	$(Q)$(CC) $(TK_INCFLAGS) $(TK_CFLAGS) -c $< -o $@
-
-$(O)/testkernel.elf: $(TK_OBJS) $(TK_DIR)/arm64/kernel.ld
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(TK_CFLAGS) $(TK_LDFLAGS) -o $@ $(TK_OBJS) -lgcc
-
--include $(wildcard $(O)/tk/*.d $(O)/tk/arm64/*.d)
+include $(TK_DIR)/rules.mk

@@ -1,28 +1,15 @@
 /*
  * arm64 test kernel core: boot information from the device tree in X0,
- * exception reports, and the test dispatcher. Output protocol as on x86,
- * one line each:
- *   PASS <what> / FAIL <what>          one per check
- *   RESULT test=<name> passed=N failed=M
- * and the exit device gets 0 when every check passed, 3 otherwise.
+ * exception reports, and the arm64 test table (the dispatcher and the
+ * output protocol: dispatch.c).
  */
 #include "../kernel.h"
 
-#define EXIT_CHECKS_FAILED 3
-#define EXIT_BAD_TEST 4
-#define EXIT_EXCEPTION 5
-
 struct boot boot;
-unsigned int checks_passed, checks_failed;
 
 const void *fdt_from_boot(void)
 {
 	return boot.fdt;
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
 }
 
 bool range_in_use(uint64_t addr, uint64_t len)
@@ -31,8 +18,8 @@ bool range_in_use(uint64_t addr, uint64_t len)
 	uint64_t dt = (uint64_t)boot.fdt & ~(PAGE - 1);
 	uint64_t dt_len = boot.fdt ? be32((const uint8_t *)boot.fdt + 4) + PAGE : 0;
 
-	return overlaps(addr, len, kstart, kend - kstart) ||
-	       overlaps(addr, len, dt, dt_len);
+	return ranges_overlap(addr, len, kstart, kend - kstart) ||
+	       ranges_overlap(addr, len, dt, dt_len);
 }
 
 /* The bootargs and the (one) memory node. */
@@ -68,35 +55,8 @@ void exception_handler(uint64_t kind)
 	vm_exit(EXIT_EXCEPTION);
 }
 
-/* The value of key=... on the command line, or NULL. */
-static const char *cmdline_get(const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = boot.cmdline; *p;) {
-		while (*p == ' ')
-			p++;
-		if (!strncmp(p, key, klen) && p[klen] == '=')
-			return p + klen + 1;
-		while (*p && *p != ' ')
-			p++;
-	}
-	return NULL;
-}
-
 static const struct test tests[] = {
-	{ "hello", t_hello },
-	{ "exit", t_exit },
-	{ "memtest", t_memtest },
-	{ "smp", t_smp },
-	{ "virtio-blk", t_virtio_blk },
-	{ "virtio-rng", t_virtio_rng },
-	{ "virtio-console", t_virtio_console },
-	{ "flood", t_flood },
-	{ "blk-durable", t_blk_durable },
-	{ "blkbench", t_blkbench },
-	{ "dma-escape", t_dma_escape },
-	{ "pool-exhaust", t_pool_exhaust },
+	TESTS_EVERY_ARCH,
 	{ "isolation", t_isolation },
 	{ "unshare-under-io", t_unshare_under_io },
 	{ "scrub", t_scrub },
@@ -105,29 +65,10 @@ static const struct test tests[] = {
 __attribute__((noreturn)) void kernel_main(const void *fdt);
 void kernel_main(const void *fdt)
 {
-	const char *name, *arg;
-	size_t nlen;
-
 	parse_boot(fdt);
 	if (!boot.fdt) {
 		printk("FAIL no device tree in X0 (0x%lx)\n", (uint64_t)fdt);
 		vm_exit(EXIT_BAD_TEST);
 	}
-	name = cmdline_get("test");
-	if (!name)
-		name = "hello";
-	for (nlen = 0; name[nlen] && name[nlen] != ' ' && name[nlen] != ':';)
-		nlen++;
-	arg = name[nlen] == ':' ? name + nlen + 1 : "";
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strlen(tests[i].name) != nlen ||
-		    strncmp(tests[i].name, name, nlen))
-			continue;
-		tests[i].run(arg);
-		printk("RESULT test=%s passed=%u failed=%u\n", tests[i].name,
-		       checks_passed, checks_failed);
-		vm_exit(checks_failed ? EXIT_CHECKS_FAILED : 0);
-	}
-	printk("FAIL unknown test '%s'\n", name);
-	vm_exit(EXIT_BAD_TEST);
+	run_test(tests, sizeof(tests) / sizeof(tests[0]));
 }

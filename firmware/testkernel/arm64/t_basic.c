@@ -1,4 +1,5 @@
-/* Basic arm64 tests: console, boot state, RAM, secondary CPUs by PSCI. */
+/* Basic arm64 tests: console, boot state, secondary CPUs by PSCI
+ * (memtest: t_common.c). */
 #include "../kernel.h"
 
 volatile uint32_t ap_online;
@@ -36,48 +37,12 @@ void t_hello(const char *arg)
 		printk("memory sharing: cvmm's conversion device\n");
 }
 
-/* Fill, then verify, [a, b) with an address-derived pattern. */
-static uint64_t pattern_range(uint64_t a, uint64_t b, bool verify)
+/* One region: the device tree's memory node. */
+bool arch_ram_region(unsigned int i, uint64_t *base, uint64_t *len)
 {
-	uint64_t bad = 0;
-
-	for (volatile uint64_t *p = (uint64_t *)a; (uint64_t)p < b; p++) {
-		uint64_t want = (uint64_t)p * 0x9e3779b97f4a7c15ULL;
-
-		if (!verify)
-			*p = want;
-		else if (*p != want)
-			bad++;
-	}
-	return bad;
-}
-
-/* Every page of RAM but the kernel's and the device tree's. */
-static uint64_t memtest_pass(bool verify, uint64_t *tested)
-{
-	uint64_t bad = 0, end = boot.ram_base + boot.ram_bytes;
-
-	for (uint64_t a = boot.ram_base; a < end; a += PAGE) {
-		if (range_in_use(a, PAGE))
-			continue;
-		bad += pattern_range(a, a + PAGE, verify);
-		*tested += PAGE;
-	}
-	return bad;
-}
-
-void t_memtest(const char *arg)
-{
-	uint64_t tested = 0, bad;
-
-	(void)arg;
-	memtest_pass(false, &tested);
-	tested = 0;
-	bad = memtest_pass(true, &tested);
-	check(bad == 0, "memtest: %lu KiB of %lu KiB RAM written and verified, "
-	      "%lu bad words", tested >> 10, boot.ram_bytes >> 10, bad);
-	check(tested + 2 * MiB_ >= boot.ram_bytes - 1 * MiB_,
-	      "memtest covered all RAM but the kernel and boot info");
+	*base = boot.ram_base;
+	*len = boot.ram_bytes;
+	return i == 0;
 }
 
 /* A secondary CPU, MMU on and on its own stack (entry.S). */
@@ -96,13 +61,11 @@ static int64_t cpu_on(uint32_t cpu)
 
 void t_smp(const char *arg)
 {
-	uint64_t ncpus = 0, deadline;
+	uint64_t ncpus = 0;
 	int64_t r;
 
-	if (!parse_u64(arg, &ncpus) || ncpus < 1 || ncpus > MAX_CPUS) {
-		check(false, "smp:N needs N in 1..%u, got '%s'", MAX_CPUS, arg);
+	if (!smp_cpus_arg(arg, &ncpus))
 		return;
-	}
 	for (uint32_t c = 1; c < ncpus; c++) {
 		r = cpu_on(c);
 		check(r == PSCI_SUCCESS, "PSCI CPU_ON of CPU %u: %ld", c, r);
@@ -117,9 +80,7 @@ void t_smp(const char *arg)
 		check(r == PSCI_INVALID_PARAMETERS,
 		      "CPU_ON of CPU %lu (absent) is refused (%ld)", ncpus, r);
 	}
-	deadline = arch_ticks() + ARCH_WAIT_TICKS;
-	while (ap_online < ncpus - 1 && arch_ticks() < deadline)
-		cpu_relax();
+	smp_wait_online(ncpus);
 	check(ap_online == ncpus - 1, "%u of %lu secondary CPUs online",
 	      ap_online, ncpus - 1);
 	for (uint32_t c = 1; c < ncpus; c++)

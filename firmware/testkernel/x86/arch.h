@@ -119,6 +119,11 @@ extern struct boot boot;
 /* Map RAM above 4 GiB (identity, 2 MiB pages); false if too much. */
 bool map_high_ram(void);
 
+/* main.c: the conversions line after a test; memtest's check that RAM
+ * above 4 GiB is mapped. */
+void arch_test_report(void);
+void arch_memtest_prepare(void);
+
 /* t_mem.c: helpers for memory tests. */
 /* Fill [a, a+len) with a pattern derived from seed; check it is there. */
 void pattern_fill(uint64_t a, uint64_t len, uint32_t seed);
