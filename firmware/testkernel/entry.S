@@ -183,9 +183,38 @@ irq_common:
 	save_scratch
 	movq 72(%rsp), %rdi	/* the vector */
 	call irq_handler
-	restore_scratch
+	/* Interrupted between irq_sleep's check and its hlt: resume past the
+	 * hlt, which would otherwise sleep through the wake-up just taken. */
+	movq 80(%rsp), %rax	/* the interrupted rip */
+	leaq irq_sleep(%rip), %rcx
+	cmpq %rcx, %rax
+	jb 1f
+	leaq irq_sleep_hlt(%rip), %rcx
+	cmpq %rcx, %rax
+	ja 1f
+	leaq irq_sleep_done(%rip), %rcx
+	movq %rcx, 80(%rsp)
+1:	restore_scratch
 	addq $8, %rsp
 	iretq
+
+/*
+ * irq_sleep(p, seen), ring 0, interrupts off: hlt unless the u16 at p
+ * differs from seen. Interrupts are on from the check to the hlt, and one
+ * taken there resumes at irq_sleep_done (irq_common). Not `cli; check;
+ * sti; hlt`: under the rig's nested KVM (SVM emulated by QEMU TCG) an
+ * interrupt that became pending before that sti did not end the hlt.
+ */
+	.globl irq_sleep
+irq_sleep:
+	sti
+	cmpw %si, (%rdi)
+	jne irq_sleep_done
+irq_sleep_hlt:
+	hlt
+irq_sleep_done:
+	cli
+	ret
 
 /* Segments: kernel code/data, user data/code (DPL 3), then the TSS. */
 	.section .data

@@ -77,6 +77,11 @@ void irq_enable(void)
 	outb(0x80, 0);
 }
 
+void irq_wait_change(const volatile uint16_t *p, uint16_t seen)
+{
+	syscall4(SYS_IRQ_WAIT, (uint64_t)(uintptr_t)p, seen, 0, 0);
+}
+
 /*
  * A wall clock for benchmarks: the local APIC timer, periodic, masked, at
  * KVM's default bus rate of 1 GHz divided by 16, counted down from 2^32-1

@@ -94,6 +94,10 @@ extern volatile uint32_t irq_count[IRQ_VECTORS];
 extern volatile uint32_t irq_spurious, irq_unexpected;
 void irq_route(uint32_t gsi, uint32_t slot);
 void irq_enable(void);
+/* Sleep until an interrupt unless *p != seen already. The check and the
+ * sleep are one step with interrupts masked, so an interrupt that comes
+ * after the check still wakes it. Only after irq_enable(). */
+void irq_wait_change(const volatile uint16_t *p, uint16_t seen);
 /* Wall-clock nanoseconds from an arbitrary start, for benchmarks (x86:
  * the local APIC timer, arm64: the architected counter). */
 uint64_t arch_clock_ns(void);

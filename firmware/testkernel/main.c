@@ -25,6 +25,7 @@ extern uint64_t gdt[];
 extern struct idt_gate idt[256];
 extern char boot_stack_top[];
 extern void isr_syscall(void);
+void irq_sleep(const volatile uint16_t *p, uint16_t seen); /* entry.S */
 extern void enter_user(void (*fn)(const struct hvm_start_info *),
 		       void *stack, const void *arg)
 	__attribute__((noreturn));
@@ -127,6 +128,10 @@ uint64_t syscall_handler(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
 	case SYS_IRQ_ENABLE:
 		/* sti in ring 3 faults on some hosts; iretq sets IF instead. */
 		f->rflags |= 0x200;
+		ret = 0;
+		break;
+	case SYS_IRQ_WAIT: /* hlt is ring 0's; iretq restores ring 3's IF */
+		irq_sleep((const volatile uint16_t *)a, (uint16_t)b);
 		ret = 0;
 		break;
 	case SYS_FLUSH_TLB:

@@ -109,6 +109,12 @@ if grep -q '^RIG-BENCH-SECTION blkbench' <<<"$console"; then
   done
 fi
 
+if grep -q '^RIG-BENCH-SECTION blkdev' <<<"$console"; then
+  echo "== make bench's in-process virtio-blk benchmark in the rig (the device alone, no guest); one block per run"
+  awk '/^RIG-BLKDEV-BEGIN/ { on = 1; print; next } /^RIG-BLKDEV-END/ { on = 0; next }
+       on && /^(op |read |rread )/' <<<"$console"
+fi
+
 if grep -q '^RIG-BENCH-SECTION convert' <<<"$console"; then
   for backing in guest_memfd memfd; do
     echo "== make bench's conversion benchmark in the rig's kernel, CVMM_BENCH_BACKING=$backing"

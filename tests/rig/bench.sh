@@ -17,6 +17,9 @@
 #             in the rig; otherwise one "skipped: why" line
 #   blkbench  test=blkbench (virtio-blk from inside the guest) against rigtool pread
 #             of the same file
+#   blkdev    make bench's in-process virtio-blk benchmark (the device alone, no guest,
+#             no KVM) against plain pread in the same rig: with blkbench, it splits the
+#             in-guest ratio into the device's share and the guest path's (KVM, TCG)
 #   convert   make bench's conversion benchmark on a real guest_memfd, and again on a
 #             memfd in the same kernel (CVMM_BENCH_BACKING=memfd), 8 MiB
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
@@ -29,7 +32,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${RIG_OUT:-$here/../../build/rig}
 runs=${RIG_BENCH_RUNS:-3}
-sections=${RIG_BENCH:-setup big qemu blkbench convert}
+sections=${RIG_BENCH:-setup big qemu blkbench blkdev convert}
 boot_timeout=${RIG_TIMEOUT:-2400}
 case_timeout=300
 smp=${RIG_SMP:-1}
@@ -154,6 +157,11 @@ timed() { # name "bin..." args...
                read:4096:1 read:4096:32 read:65536:1 read:65536:32; do
         timed "blk-$c" cvmm run --kernel $tk --memory 64M --dma-pool 4M --stats \
           --disk /tmp/bench.img --cmdline test=blkbench:$c
+      done
+      ;;
+    blkdev)
+      for c in read:64:32 read:4:32; do
+        echo "for i in \$(seq $runs); do echo 'RIG-BLKDEV-BEGIN $c'; CVMM_BENCH_BLK=$c timeout 900 $(basename "$benchprog") blk 2>&1; echo 'RIG-BLKDEV-END'; done"
       done
       ;;
     convert)

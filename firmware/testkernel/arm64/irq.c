@@ -84,6 +84,16 @@ void irq_enable(void)
 	__asm__ volatile("msr daifclr, #2" ::: "memory");
 }
 
+/* WFI wakes for a pending interrupt even while DAIF.I masks it; the
+ * handler runs once it is unmasked. */
+void irq_wait_change(const volatile uint16_t *p, uint16_t seen)
+{
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	if (*p == seen)
+		__asm__ volatile("dsb sy; wfi" ::: "memory");
+	__asm__ volatile("msr daifclr, #2; isb" ::: "memory");
+}
+
 /* The architected counter is a wall clock already. */
 uint64_t arch_clock_ns(void)
 {

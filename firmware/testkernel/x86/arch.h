@@ -95,7 +95,7 @@ static inline uint64_t mmio_rd64(uint64_t a)
 
 /* main.c: ring-0 services for ring 3. */
 enum { SYS_FLUSH_TLB = 1, SYS_VMCALL = 2, SYS_VMMCALL = 3, SYS_TRIPLE_FAULT = 4,
-       SYS_IRQ_ENABLE = 5 };
+       SYS_IRQ_ENABLE = 5, SYS_IRQ_WAIT = 6 };
 uint64_t syscall4(uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
 		  uint64_t d);
 
