@@ -201,9 +201,9 @@ irq_common:
 /*
  * irq_sleep(p, seen), ring 0, interrupts off: hlt unless the u16 at p
  * differs from seen. Interrupts are on from the check to the hlt, and one
- * taken there resumes at irq_sleep_done (irq_common). Not `cli; check;
- * sti; hlt`: under the rig's nested KVM (SVM emulated by QEMU TCG) an
- * interrupt that became pending before that sti did not end the hlt.
+ * taken there resumes at irq_sleep_done (irq_common). This does not lean
+ * on sti's one-instruction interrupt shadow (`cli; check; sti; hlt`),
+ * which each layer of the rig's nested, emulated SVM would have to keep.
  */
 	.globl irq_sleep
 irq_sleep:
