@@ -17,6 +17,12 @@ void bench_footprint(void);
 /* virtio-blk requests against plain pread/pwrite of the same file. */
 void bench_blk(void);
 
+/*
+ * Warm ZERO requests of 4 KiB and 2 MiB, timed and under ftrace's
+ * function profiler (run only when named: it needs tracefs).
+ */
+void bench_kprof(void);
+
 /* Seconds since an arbitrary start (monotonic). */
 double bench_now(void);
 

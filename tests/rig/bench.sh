@@ -19,6 +19,10 @@
 #             of the same file
 #   convert   make bench's conversion benchmark on a real guest_memfd, and again on a
 #             memfd in the same kernel (CVMM_BENCH_BACKING=memfd), 8 MiB
+#   kprof     bench kprof: warm ZERO requests of 4 KiB and 2 MiB (cvmm's conversion,
+#             its bare calls, KVM_SET_MEMORY_ATTRIBUTES, a bound guest_memfd's punch)
+#             timed, then under ftrace's function profiler (the rig kernel has it:
+#             kernel.fragment); tracefs is mounted for it, 16 MiB
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
 # The rig has RIG_SMP CPUs (default 1, as rig-check). With 2, the guest polling its ring
 # and cvmm's device thread run apart, but on two busy host cores QEMU's two TCG threads
@@ -29,7 +33,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${RIG_OUT:-$here/../../build/rig}
 runs=${RIG_BENCH_RUNS:-3}
-sections=${RIG_BENCH:-setup big qemu blkbench convert}
+sections=${RIG_BENCH:-setup big qemu blkbench convert kprof}
 boot_timeout=${RIG_TIMEOUT:-2400}
 case_timeout=300
 smp=${RIG_SMP:-1}
@@ -162,6 +166,12 @@ timed() { # name "bin..." args...
         echo "CVMM_BENCH_CONVERT_MIB=8 CVMM_BENCH_BACKING=$backing timeout 900 $(basename "$benchprog") convert 2>&1"
         echo "echo 'RIG-CONVERT-END $backing'"
       done
+      ;;
+    kprof)
+      echo "mount -t tracefs tracefs /sys/kernel/tracing || echo 'kprof: cannot mount tracefs'"
+      echo "echo 'RIG-KPROF-BEGIN'"
+      echo "CVMM_BENCH_KPROF_MIB=16 timeout 900 $(basename "$benchprog") kprof 2>&1"
+      echo "echo 'RIG-KPROF-END'"
       ;;
     esac
   done
