@@ -18,10 +18,11 @@
  *   bound-punch the punch of that bound guest_memfd (sw-protected's
  *               private side freed on a ZERO conversion to shared)
  * First unprofiled timings (rounds alternate between cases, medians),
- * then each case once under ftrace's function profiler
- * (function_profile_enabled in tracefs, switched on only around the
- * requests), self time (graph-time 0) and time with children
- * (graph-time 1). Where the profiler is missing, timings only.
+ * then each case once under ftrace's function_graph tracer (tracefs;
+ * this process only, graphs rooted at fallocate, madvise and ioctl, the
+ * buffer on only around the requests), summed per function: calls, time
+ * with children and self time. (The function profiler would be cheaper,
+ * but switching it on oopsed the rig's 7.3.) Without tracefs, timings only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,14 +51,14 @@ static uint64_t region = 16 * MiB;
 static const char *tracefs = "/sys/kernel/tracing";
 
 /* Write val to a tracefs file; false (and one line) when that fails. */
-static bool tracefs_put(const char *file, const char *val)
+static bool tracefs_write(const char *file, const char *val, int flags)
 {
 	char path[256];
 	int fd;
 	bool ok;
 
 	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
 	ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
 	if (!ok)
 		fprintf(stderr, "kprof: cannot write %s to %s: %s\n", val, path,
@@ -67,11 +68,17 @@ static bool tracefs_put(const char *file, const char *val)
 	return ok;
 }
 
+/* Appending: set_graph_function and set_ftrace_pid add one entry. */
+static bool tracefs_put(const char *file, const char *val)
+{
+	return tracefs_write(file, val, 0);
+}
+
 /* Everything the cases work on. */
 struct kp {
 	struct guest_mem m;            /* convert: cvmm's in-place slot */
 	int vm, gmem;                  /* the slot's (default) VM and file */
-	int bvm, bgmem;                /* bare: a second file like it */
+	int bgmem;                     /* bare: a second file like it */
 	uint8_t *bkvm, *bview;
 	int svm, sgmem;                /* attrs, bound-punch: sw-protected */
 	void *sshared;
@@ -134,7 +141,8 @@ static int attrs_step(struct kp *k, uint64_t a, uint64_t size)
 
 static void bpunch_prepare(struct kp *k)
 {
-	if (fallocate(k->sgmem, 0, 0, (off_t)region))
+	/* guest_memfd allocates only with KEEP_SIZE (its size is fixed). */
+	if (fallocate(k->sgmem, FALLOC_FL_KEEP_SIZE, 0, (off_t)region))
 		perror("kprof: allocating the bound guest_memfd");
 }
 
@@ -157,20 +165,20 @@ static bool case_ok(const struct kp *k, int c)
 
 /* Seconds for the whole region in `size` requests, after prepare. */
 static double run_once(struct kp *k, const struct kcase *kc, uint64_t size,
-		       const char *profile_switch)
+		       const char *trace_switch)
 {
 	int fails = 0;
 	double t0;
 
 	kc->prepare(k);
-	if (profile_switch && !tracefs_put(profile_switch, "1"))
+	if (trace_switch && !tracefs_put(trace_switch, "1"))
 		return -1;
 	t0 = bench_now();
 	for (uint64_t a = 0; a < region; a += size)
 		fails += kc->step(k, a, size) != 0;
 	t0 = bench_now() - t0;
-	if (profile_switch)
-		tracefs_put(profile_switch, "0");
+	if (trace_switch)
+		tracefs_put(trace_switch, "0");
 	if (fails)
 		fprintf(stderr, "kprof: %s: %d requests failed\n", kc->name, fails);
 	return t0;
@@ -179,7 +187,7 @@ static double run_once(struct kp *k, const struct kcase *kc, uint64_t size,
 /* One function's summed profile over every CPU. */
 struct fn {
 	char name[40];
-	double hits, us;
+	double hits, us, self;
 };
 
 struct prof {
@@ -206,37 +214,86 @@ static struct fn *prof_slot(struct prof *p, const char *name)
 	return &p->f[p->n++];
 }
 
+#define MAX_DEPTH 64
+
+/* The open calls of a function_graph trace: name and children's time. */
+struct frame {
+	char name[40];
+	double children;
+};
+
+/* A call ended after `us`: count it, and its time in its caller's. */
+static void prof_add(struct prof *p, struct frame *st, int depth,
+		     const char *name, double us)
+{
+	struct fn *e = prof_slot(p, name);
+	double children = depth >= 0 && depth < MAX_DEPTH ? st[depth].children : 0;
+
+	if (e) {
+		e->hits++;
+		e->us += us;
+		e->self += us - children;
+	}
+	if (depth > 0 && depth <= MAX_DEPTH)
+		st[depth - 1].children += us;
+}
+
 /*
- * trace_stat/functionN, one per CPU: a header, then "name hits time us
- * avg us s^2 us" per function (names cut to 30 characters).
+ * One line of the trace (funcgraph-cpu, -proc, -overhead, -irqs off,
+ * -tail on): "DUR us | name();" (a leaf), "| name() {" (a call opens)
+ * or "DUR us | } /\* name *\/" (it closes); two spaces of indent per level.
  */
+static void prof_line(struct prof *p, struct frame *st, int *depth,
+		      const char *line)
+{
+	const char *bar = strchr(line, '|'), *f;
+	char name[40];
+	double us = 0;
+
+	if (line[0] == '#' || !bar)
+		return;
+	sscanf(line, "%lf", &us);
+	for (f = bar + 1; *f == ' '; f++)
+		;
+	if (*f == '}') {
+		if (*depth > 0) {
+			(*depth)--;
+			prof_add(p, st, *depth, st[*depth < MAX_DEPTH ? *depth : 0].name, us);
+		}
+	} else if (sscanf(f, "%39[^(]", name) == 1) {
+		if (strstr(f, "() {")) {
+			if (*depth < MAX_DEPTH) {
+				snprintf(st[*depth].name, sizeof(st[0].name), "%s", name);
+				st[*depth].children = 0;
+			}
+			(*depth)++;
+		} else {
+			if (*depth < MAX_DEPTH)
+				st[*depth].children = 0;
+			prof_add(p, st, *depth, name, us);
+		}
+	}
+}
+
+/* Read and clear the trace: per function, calls, time and self time. */
 static void prof_read(struct prof *p)
 {
-	char path[256], line[256], name[40];
-	double hits, us;
+	static struct frame st[MAX_DEPTH];
+	char path[256], line[512];
+	int depth = 0;
+	FILE *f;
 
 	p->n = 0;
-	for (int cpu = 0;; cpu++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/trace_stat/function%d", tracefs,
-			 cpu);
-		f = fopen(path, "re");
-		if (!f)
-			break;
-		while (fgets(line, sizeof(line), f)) {
-			struct fn *e;
-
-			if (sscanf(line, "%39s %lf %lf", name, &hits, &us) != 3)
-				continue;
-			e = prof_slot(p, name);
-			if (e) {
-				e->hits += hits;
-				e->us += us;
-			}
-		}
-		fclose(f);
+	snprintf(path, sizeof(path), "%s/trace", tracefs);
+	f = fopen(path, "re");
+	if (!f) {
+		perror("kprof: reading the trace");
+		return;
 	}
+	while (fgets(line, sizeof(line), f))
+		prof_line(p, st, &depth, line);
+	fclose(f);
+	tracefs_write("trace", "", O_TRUNC);
 }
 
 static const struct fn *prof_get(const struct prof *p, const char *name)
@@ -249,14 +306,16 @@ static const struct fn *prof_get(const struct prof *p, const char *name)
 	return &none;
 }
 
-enum scale { PER_PAGE, PER_CALL, MIXED, OTHER };
-static const char *const scale_name[] = { "page", "call", "mixed", "other" };
+enum scale { PER_PAGE, PER_CALL, PER_BATCH, OTHER };
+static const char *const scale_name[] = { "page", "call", "batch", "other" };
 
 /*
  * How a function's hits grow: over the same pages, a per-page function
  * is hit as often with 2 MiB requests as with 4 KiB ones, a per-call one
- * 512 times less. Hit less than once per two requests either way: not
- * the conversion's (timer ticks and the like).
+ * 512 times less; in between, per batch of pages (truncation frees
+ * folios 31 at a time), which is per-page cost too. Hit less than once
+ * per two requests either way: not the conversion's (timer ticks and the
+ * like).
  */
 static enum scale classify(double h4, double h2)
 {
@@ -266,12 +325,19 @@ static enum scale classify(double h4, double h2)
 		return OTHER;
 	if (h2 == 0 || h4 / h2 > 128)
 		return PER_CALL;
-	return h4 / h2 < 4 ? PER_PAGE : MIXED;
+	return h4 / h2 < 4 ? PER_PAGE : PER_BATCH;
+}
+
+static bool show_self; /* the table being printed: self time or with children */
+
+static double val(const struct fn *e)
+{
+	return show_self ? e->self : e->us;
 }
 
 static double us_of(const struct prof *p, const char *name)
 {
-	return prof_get(p, name)->us;
+	return val(prof_get(p, name));
 }
 
 /* Indices of the union of both profiles' functions, costliest first. */
@@ -309,31 +375,32 @@ static size_t prof_union(const struct prof p[2], const char **names,
 
 /* One profile table: p[0] with 4 KiB requests, p[1] with 2 MiB. */
 static void print_profile(const char *cname, const struct prof p[2],
-			  bool inclusive)
+			  bool self)
 {
 	static const char *names[MAX_FNS];
 	double pages = (double)(region / PAGE_SIZE), sum[4][2] = { { 0 } };
-	size_t n = prof_union(p, names, MAX_FNS);
+	size_t n;
 
-	printf("\nkprof %s, %s, per 4 KiB page (hits, ns):\n"
+	show_self = self;
+	n = prof_union(p, names, MAX_FNS);
+	printf("\nkprof %s, %s, per 4 KiB page (calls, ns):\n"
 	       "  %-30s %9s %9s %10s %10s  %s\n", cname,
-	       inclusive ? "time with children (graph-time 1)"
-			 : "self time (graph-time 0)",
-	       "function", "hits 4K", "hits 2M", "ns 4K", "ns 2M", "scales per");
+	       self ? "self time" : "time with children", "function",
+	       "calls 4K", "calls 2M", "ns 4K", "ns 2M", "scales per");
 	for (size_t i = 0; i < n; i++) {
 		const struct fn *a = prof_get(&p[0], names[i]),
 				*b = prof_get(&p[1], names[i]);
 		enum scale sc = classify(a->hits, b->hits);
 
-		sum[sc][0] += a->us;
-		sum[sc][1] += b->us;
+		sum[sc][0] += val(a);
+		sum[sc][1] += val(b);
 		if (i < TOP_ROWS)
 			printf("  %-30s %9.3f %9.3f %10.1f %10.1f  %s\n", names[i],
 			       a->hits / pages, b->hits / pages,
-			       1e3 * a->us / pages, 1e3 * b->us / pages,
+			       1e3 * val(a) / pages, 1e3 * val(b) / pages,
 			       scale_name[sc]);
 	}
-	if (inclusive)
+	if (!self)
 		return; /* nested times overlap: no sums */
 	printf("  self time by how it scales, ns per page (4K, 2M):");
 	for (int sc = 0; sc < 4; sc++)
@@ -371,9 +438,8 @@ static bool open_inplace(struct kp *k, int sys)
 
 	mem_init(&k->m, &be, MEM_CONTENT_ZERO, false);
 	k->vm = new_vm(sys, KVM_X86_DEFAULT_VM);
-	k->bvm = new_vm(sys, KVM_X86_DEFAULT_VM);
 	k->gmem = k->vm < 0 ? -1 : kvm_create_guest_memfd(k->vm, region, fl);
-	k->bgmem = k->bvm < 0 ? -1 : kvm_create_guest_memfd(k->bvm, region, fl);
+	k->bgmem = k->vm < 0 ? -1 : kvm_create_guest_memfd(k->vm, region, fl);
 	if (k->gmem < 0 || k->bgmem < 0)
 		return false;
 	k->bkvm = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -397,12 +463,7 @@ static void kp_close(struct kp *k)
 		munmap(k->bkvm, region);
 	if (k->bview && k->bview != MAP_FAILED)
 		munmap(k->bview, region);
-	if (k->sshared && k->sshared != MAP_FAILED)
-		munmap(k->sshared, region);
-	close_fd(k->sgmem);
-	close_fd(k->svm);
 	close_fd(k->bgmem);
-	close_fd(k->bvm);
 	close_fd(k->gmem);
 	close_fd(k->vm);
 }
@@ -447,36 +508,155 @@ static void print_times(const struct kp *k, double t[NCASES][2][ROUNDS])
 	}
 }
 
-/* Each case once per request size under the profiler, per graph-time. */
-static void profile_all(struct kp *k)
+/* Events the ring buffer lost (overwritten), over every CPU. */
+static unsigned long lost_events(void)
 {
-	static struct prof p[2][2];
+	char path[256], line[128];
+	unsigned long n = 0, v;
 
-	for (int c = 0; c < NCASES; c++) {
-		if (!case_ok(k, c))
-			continue;
-		for (int incl = 0; incl < 2; incl++) {
-			if (!tracefs_put("options/graph-time", incl ? "1" : "0"))
-				return;
-			for (int sz = 0; sz < 2; sz++) {
-				if (run_once(k, &cases[c], sz ? CHUNK : PAGE_SIZE,
-					     "function_profile_enabled") < 0)
-					return;
-				prof_read(&p[incl][sz]);
-			}
-			print_profile(cases[c].name, p[incl], incl);
-		}
+	for (int cpu = 0;; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats", tracefs, cpu);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "overrun: %lu", &v) == 1)
+				n += v;
+		fclose(f);
 	}
-	tracefs_put("options/graph-time", "1"); /* the kernel's default */
+	return n;
+}
+
+/*
+ * function_graph on this process only, its graphs rooted at the system
+ * calls a conversion makes (interrupts left out), the buffer off until
+ * run_once() switches it on around the requests.
+ */
+static bool graph_setup(void)
+{
+	static const char *const opts[][2] = {
+		{ "options/funcgraph-cpu", "0" },  { "options/funcgraph-proc", "0" },
+		{ "options/funcgraph-overhead", "0" }, { "options/funcgraph-irqs", "0" },
+		{ "options/funcgraph-tail", "1" }, { "options/funcgraph-duration", "1" },
+		{ "set_graph_function", "__x64_sys_fallocate" },
+		{ "set_graph_function", "__x64_sys_madvise" },
+		{ "set_graph_function", "__x64_sys_ioctl" },
+	};
+	char pid[32];
+	bool ok = tracefs_put("tracing_on", "0") &&
+		  tracefs_put("buffer_size_kb", "65536") &&
+		  tracefs_put("current_tracer", "function_graph");
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	ok = ok && tracefs_put("set_ftrace_pid", pid);
+	for (size_t i = 0; ok && i < sizeof(opts) / sizeof(opts[0]); i++)
+		ok = tracefs_put(opts[i][0], opts[i][1]);
+	return ok && tracefs_write("trace", "", O_TRUNC);
+}
+
+static void graph_reset(void)
+{
+	tracefs_put("current_tracer", "nop");
+	tracefs_write("set_graph_function", "", O_TRUNC);
+	tracefs_write("set_ftrace_pid", "", O_TRUNC);
+	tracefs_put("buffer_size_kb", "1408");
+}
+
+/* Cases [first, last) once per request size under function_graph, 4 MiB. */
+static void profile_cases(struct kp *k, int first, int last)
+{
+	static struct prof p[2];
+	uint64_t full = region;
+
+	region = full < 4 * MiB ? full : 4 * MiB; /* the buffer holds it */
+	printf("\nkprof: function_graph over %llu MiB (the tracer's own cost is "
+	       "in every time: apportion with these, take absolute figures from "
+	       "the table above)\n", (unsigned long long)(region / MiB));
+	for (int c = first; c < last; c++) {
+		unsigned long lost = lost_events();
+
+		for (int sz = 0; sz < 2; sz++) {
+			if (run_once(k, &cases[c], sz ? CHUNK : PAGE_SIZE,
+				     "tracing_on") < 0)
+				break;
+			prof_read(&p[sz]);
+		}
+		if (lost_events() != lost)
+			printf("kprof: %s: %lu trace events lost: incomplete\n",
+			       cases[c].name, lost_events() - lost);
+		print_profile(cases[c].name, p, true);
+		print_profile(cases[c].name, p, false);
+	}
+	region = full;
+}
+
+/* Cases [first, last) timed, rounds alternating between them. */
+static void time_cases(struct kp *k, double t[NCASES][2][ROUNDS], int first,
+		       int last)
+{
+	for (int r = 0; r < ROUNDS; r++)
+		for (int c = first; c < last; c++)
+			for (int sz = 0; sz < 2; sz++)
+				t[c][sz][r] = run_once(k, &cases[c],
+						       sz ? CHUNK : PAGE_SIZE, NULL);
+}
+
+static void close_sw(struct kp *k)
+{
+	if (k->sshared && k->sshared != MAP_FAILED)
+		munmap(k->sshared, region);
+	close_fd(k->sgmem);
+	close_fd(k->svm);
+	k->sshared = NULL;
+	k->sgmem = k->svm = -1;
+}
+
+/*
+ * The in-place cases with the one VM a cvmm process has (every VM in a
+ * process adds its MMU notifier to each zap), then the sw-protected
+ * VM's cases with that VM open: all timed, then all profiled. The tracer
+ * is switched on once: in the rig's 7.3 switching function_graph on a
+ * second time in one boot oopsed (an instruction fetch from an NX page,
+ * as the function profiler did at once).
+ */
+static void measure(struct kp *k, int sys, double t[NCASES][2][ROUNDS])
+{
+	char sw[256];
+	bool graph;
+
+	snprintf(sw, sizeof(sw), "%s/set_graph_function", tracefs);
+	graph = access(sw, W_OK) == 0;
+	for (int profile = 0; profile < 1 + graph; profile++) {
+		if (profile && !graph_setup()) {
+			graph_reset();
+			break;
+		}
+		for (int first = 0; first < NCASES; first += 2) {
+			if (first && !(k->have_sw = open_sw(k, sys)))
+				break;
+			if (profile)
+				profile_cases(k, first, first + 2);
+			else
+				time_cases(k, t, first, first + 2);
+		}
+		close_sw(k);
+	}
+	if (graph)
+		graph_reset();
+	else
+		printf("\nkprof: no function_graph tracer (%s: %s; mount tracefs, "
+		       "CONFIG_FUNCTION_GRAPH_TRACER): timings only\n", sw,
+		       strerror(errno));
 }
 
 void bench_kprof(void)
 {
 	static double t[NCASES][2][ROUNDS];
 	const char *mib = getenv("CVMM_BENCH_KPROF_MIB");
-	struct kp k = { .vm = -1, .gmem = -1, .bvm = -1, .bgmem = -1,
+	struct kp k = { .vm = -1, .gmem = -1, .bgmem = -1,
 			.svm = -1, .sgmem = -1 };
-	char sw[256];
 	int sys;
 
 	if (mib && atoi(mib) >= 2 && atoi(mib) % 2 == 0)
@@ -495,22 +675,10 @@ void bench_kprof(void)
 		kp_close(&k);
 		return;
 	}
-	k.have_sw = open_sw(&k, sys);
-	close(sys);
 	printf("== kprof: warm ZERO requests, %llu MiB, 4 KiB and 2 MiB\n",
 	       (unsigned long long)(region / MiB));
-	for (int r = 0; r < ROUNDS; r++)
-		for (int c = 0; c < NCASES; c++)
-			for (int sz = 0; sz < 2 && case_ok(&k, c); sz++)
-				t[c][sz][r] = run_once(&k, &cases[c],
-						       sz ? CHUNK : PAGE_SIZE, NULL);
+	measure(&k, sys, t);
+	close(sys);
 	print_times(&k, t);
-	snprintf(sw, sizeof(sw), "%s/function_profile_enabled", tracefs);
-	if (access(sw, W_OK))
-		printf("\nkprof: no function profiler (%s: %s; mount tracefs, "
-		       "CONFIG_FUNCTION_PROFILER): timings only\n", sw,
-		       strerror(errno));
-	else
-		profile_all(&k);
 	kp_close(&k);
 }
