@@ -17,12 +17,13 @@
  *               whose memslot is bound to a guest_memfd
  *   bound-punch the punch of that bound guest_memfd (sw-protected's
  *               private side freed on a ZERO conversion to shared)
- * First unprofiled timings (rounds alternate between cases, medians),
- * then each case once under ftrace's function_graph tracer (tracefs;
- * this process only, graphs rooted at fallocate, madvise and ioctl, the
- * buffer on only around the requests), summed per function: calls, time
- * with children and self time. (The function profiler would be cheaper,
- * but switching it on oopsed the rig's 7.3.) Without tracefs, timings only.
+ * All timed first (rounds alternate between cases, medians), then each
+ * once under ftrace's function_graph tracer (tracefs; this process
+ * only, graphs rooted at fallocate, madvise and ioctl, the buffer on only
+ * around the requests), summed per function: calls, time with children
+ * and self time, and whether a function scales per call, per page or per
+ * batch of pages. (The function profiler would be lighter, but switching
+ * it on oopsed the rig's 7.3.) Without tracefs, timings only.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -21,8 +21,10 @@
 #             memfd in the same kernel (CVMM_BENCH_BACKING=memfd), 8 MiB
 #   kprof     bench kprof: warm ZERO requests of 4 KiB and 2 MiB (cvmm's conversion,
 #             its bare calls, KVM_SET_MEMORY_ATTRIBUTES, a bound guest_memfd's punch)
-#             timed, then under ftrace's function profiler (the rig kernel has it:
-#             kernel.fragment); tracefs is mounted for it, 16 MiB
+#             timed over 16 MiB, then traced over 4 MiB by ftrace's function_graph
+#             (the rig kernel has it: kernel.fragment); tracefs is mounted for it.
+#             Keep it the last section: the tracer goes on once per boot (a second
+#             time oopsed 7.3)
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
 # The rig has RIG_SMP CPUs (default 1, as rig-check). With 2, the guest polling its ring
 # and cvmm's device thread run apart, but on two busy host cores QEMU's two TCG threads
