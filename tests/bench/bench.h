@@ -19,6 +19,11 @@ void bench_blk(void);
 
 /* main() to the first KVM_RUN against the fake KVM, per phase. */
 void bench_setup(void);
+/*
+ * Warm ZERO requests of 4 KiB and 2 MiB, timed and under ftrace's
+ * function_graph tracer (run only when named: it needs tracefs).
+ */
+void bench_kprof(void);
 
 /* Seconds since an arbitrary start (monotonic). */
 double bench_now(void);

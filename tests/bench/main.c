@@ -15,24 +15,29 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* `bench [convert|scatter|footprint|blk|setup]...`: the named ones, or all. */
+/*
+ * `bench [convert|scatter|footprint|blk|setup|kprof]...`: the named ones,
+ * or all but those run only when named.
+ */
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		void (*run)(void);
+		bool only_named;
 	} all[] = {
-		{ "convert", bench_convert },
-		{ "scatter", bench_scatter },
-		{ "footprint", bench_footprint },
-		{ "blk", bench_blk },
-		{ "setup", bench_setup },
+		{ "convert", bench_convert, false },
+		{ "scatter", bench_scatter, false },
+		{ "footprint", bench_footprint, false },
+		{ "blk", bench_blk, false },
+		{ "setup", bench_setup, false },
+		{ "kprof", bench_kprof, true }, /* tracefs, in the rig */
 	};
 	int ran = 0;
 
 	log_level = getenv("CVMM_BENCH_DEBUG") ? LOG_DEBUG : LOG_WARN;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		bool named = argc == 1;
+		bool named = argc == 1 && !all[i].only_named;
 
 		for (int a = 1; a < argc; a++)
 			named |= strcmp(argv[a], all[i].name) == 0;
@@ -42,7 +47,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!ran) {
-		fprintf(stderr, "bench: unknown benchmark (convert, scatter, footprint, blk, setup)\n");
+		fprintf(stderr, "bench: unknown benchmark (convert, scatter, footprint, blk, setup, kprof)\n");
 		return 1;
 	}
 	return 0;

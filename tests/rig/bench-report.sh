@@ -122,3 +122,8 @@ if grep -q '^RIG-BENCH-SECTION convert' <<<"$console"; then
       $0 == b { on = 1; next } $0 == e { exit } on { print }' <<<"$console"
   done
 fi
+
+if grep -q '^RIG-BENCH-SECTION kprof' <<<"$console"; then
+  echo "== bench kprof in the rig's kernel: where warm ZERO requests spend their time"
+  awk '$0 == "RIG-KPROF-BEGIN" { on = 1; next } $0 == "RIG-KPROF-END" { exit } on { print }' <<<"$console"
+fi

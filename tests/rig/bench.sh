@@ -22,6 +22,12 @@
 #             in-guest ratio into the device's share and the guest path's (KVM, TCG)
 #   convert   make bench's conversion benchmark on a real guest_memfd, and again on a
 #             memfd in the same kernel (CVMM_BENCH_BACKING=memfd), 8 MiB
+#   kprof     bench kprof: warm ZERO requests of 4 KiB and 2 MiB (cvmm's conversion,
+#             its bare calls, KVM_SET_MEMORY_ATTRIBUTES, a bound guest_memfd's punch)
+#             timed over 16 MiB, then traced over 4 MiB by ftrace's function_graph
+#             (the rig kernel has it: kernel.fragment); tracefs is mounted for it.
+#             Keep it the last section: the tracer goes on once per boot (a second
+#             time oopsed 7.3)
 # Every timed case runs RIG_BENCH_RUNS times (default 3) and the median is reported.
 # The rig has RIG_SMP CPUs (default 1, as rig-check). With 2, the guest polling its ring
 # and cvmm's device thread run apart, but on two busy host cores QEMU's two TCG threads
@@ -32,7 +38,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${RIG_OUT:-$here/../../build/rig}
 runs=${RIG_BENCH_RUNS:-3}
-sections=${RIG_BENCH:-setup big qemu blkbench blkdev convert}
+sections=${RIG_BENCH:-setup big qemu blkbench blkdev convert kprof}
 boot_timeout=${RIG_TIMEOUT:-2400}
 case_timeout=300
 smp=${RIG_SMP:-1}
@@ -170,6 +176,12 @@ timed() { # name "bin..." args...
         echo "CVMM_BENCH_CONVERT_MIB=8 CVMM_BENCH_BACKING=$backing timeout 900 $(basename "$benchprog") convert 2>&1"
         echo "echo 'RIG-CONVERT-END $backing'"
       done
+      ;;
+    kprof)
+      echo "mount -t tracefs tracefs /sys/kernel/tracing || echo 'kprof: cannot mount tracefs'"
+      echo "echo 'RIG-KPROF-BEGIN'"
+      echo "CVMM_BENCH_KPROF_MIB=16 timeout 900 $(basename "$benchprog") kprof 2>&1"
+      echo "echo 'RIG-KPROF-END'"
       ;;
     esac
   done
