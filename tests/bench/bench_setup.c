@@ -148,6 +148,7 @@ static int run_child(const char *kernel, const char *platform,
 
 		/* No console input; the shutdown's error line is expected. */
 		close(p[0]);
+		alarm(30); /* a run that never reaches KVM_RUN ends, not hangs */
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			if (!getenv("CVMM_BENCH_DEBUG"))

@@ -20,6 +20,7 @@ busybox=$1 out=$2 size=$3
 [[ $size =~ ^[1-9][0-9]*$ ]] || die "SIZE_MIB must be a positive integer, got '$size'"
 command -v mke2fs >/dev/null || die "mke2fs not found (Debian package e2fsprogs)"
 # The disk has no libraries: busybox must be static (Debian's busybox-static).
+command -v readelf >/dev/null || die "readelf (binutils) is missing"
 if readelf -l "$busybox" 2>/dev/null | grep -q INTERP; then
   die "$busybox is dynamically linked; use busybox-static"
 fi

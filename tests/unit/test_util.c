@@ -91,6 +91,24 @@ START_TEST(prefault_keeps_contents)
 }
 END_TEST
 
+/* ... and it does fault in the whole pages inside the range, only those. */
+START_TEST(prefault_populates_inside_pages)
+{
+	size_t len = 8 * PAGE_SIZE;
+	unsigned char in[8];
+	uint8_t *b = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(b, MAP_FAILED);
+	prefault_write(b + 100, 5 * PAGE_SIZE + 17); /* pages 1 to 4 whole */
+	ck_assert_int_eq(mincore(b, len, in), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		ck_assert_msg((in[i] & 1) == (i >= 1 && i <= 4),
+			      "page %u resident %d", i, in[i] & 1);
+	munmap(b, len);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -100,6 +118,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, uints);
 	tcase_add_test(tc, ranges);
 	tcase_add_test(tc, prefault_keeps_contents);
+	tcase_add_test(tc, prefault_populates_inside_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

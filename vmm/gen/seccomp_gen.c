@@ -39,7 +39,8 @@ static int print_program(FILE *f)
 		n++;
 	}
 	printf("};\n");
-	return n && !ferror(f) && !ferror(stdout) ? 0 : -1;
+	/* Flushed here, so a write that fails (a full disk) fails the build. */
+	return n && !ferror(f) && !fflush(stdout) && !ferror(stdout) ? 0 : -1;
 }
 
 int main(void)
