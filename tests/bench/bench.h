@@ -28,4 +28,7 @@ void bench_kprof(void);
 /* Seconds since an arbitrary start (monotonic). */
 double bench_now(void);
 
+/* The median of v[0..n) (for an even n, the upper middle); sorts v. */
+double bench_median(double *v, int n);
+
 #endif

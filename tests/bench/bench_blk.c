@@ -227,19 +227,6 @@ static int setup(struct bench *b)
 	return virtio_dev_start(&b->blk.dev);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp_double);
-	return v[n / 2];
-}
-
 static double cpu_now(void)
 {
 	struct timespec ts;
@@ -303,12 +290,12 @@ static struct result run_case(struct bench *b, bool write, uint32_t bs,
 	s1 = b->blk.dev.stats; /* of the last adaptive run */
 	r.wakeups = (double)(s1.wakeups - s0.wakeups) / n;
 	r.polls = (double)(s1.polls - s0.polls) / n;
-	r.mbs = median(dev, rounds);
-	r.plain_mbs = median(plain, rounds);
-	r.cpu_us = median(cpu, rounds);
-	r.nopoll_mbs = median(np, rounds);
-	r.nopoll_cpu_us = median(npcpu, rounds);
-	r.plain_cpu_us = median(pcpu, rounds);
+	r.mbs = bench_median(dev, rounds);
+	r.plain_mbs = bench_median(plain, rounds);
+	r.cpu_us = bench_median(cpu, rounds);
+	r.nopoll_mbs = bench_median(np, rounds);
+	r.nopoll_cpu_us = bench_median(npcpu, rounds);
+	r.plain_cpu_us = bench_median(pcpu, rounds);
 	return r;
 }
 

@@ -202,19 +202,6 @@ static void print_row(int sz, int md, int w, int to, double secs,
 	       to ? "to-shared" : "to-private", pages / secs, 1e6 * secs / reqs);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* One case: ROUNDS alternating rounds of conversions and bare calls. */
 static void measure_case(struct guest_mem *m, struct bare *b, int sz, int md,
 			 int w, struct results *r)
@@ -235,10 +222,10 @@ static void measure_case(struct guest_mem *m, struct bare *b, int sz, int md,
 		}
 	}
 	for (int to = 0; to < 2; to++) {
-		double c = median(conv[to], ROUNDS);
+		double c = bench_median(conv[to], ROUNDS);
 
 		r->conv[sz][md - 1][w][to] = c / reqs;
-		r->bare[sz][md - 1][w][to] = median(bare[to], ROUNDS) / reqs;
+		r->bare[sz][md - 1][w][to] = bench_median(bare[to], ROUNDS) / reqs;
 		print_row(sz, md, w, to, c, reqs);
 	}
 }
@@ -314,9 +301,9 @@ static void zap_first(struct bare *b)
 		}
 	printf("\nwarm 2 MiB punch, us (median): alone %.1f, after "
 	       "madvise(DONTNEED) %.1f (%.2fx)\n",
-	       1e6 * median(secs[0], ROUNDS) / n,
-	       1e6 * median(secs[1], ROUNDS) / n,
-	       median(secs[0], ROUNDS) / median(secs[1], ROUNDS));
+	       1e6 * bench_median(secs[0], ROUNDS) / n,
+	       1e6 * bench_median(secs[1], ROUNDS) / n,
+	       bench_median(secs[0], ROUNDS) / bench_median(secs[1], ROUNDS));
 }
 
 static void conversions(struct guest_mem *m)

@@ -469,13 +469,6 @@ static void kp_close(struct kp *k)
 	close_fd(k->vm);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Unprofiled: us per request with 4 KiB (c4) and 2 MiB (c2) requests.
  * Modelled as c = C + pages * p (C per call, p per page):
@@ -495,10 +488,8 @@ static void print_times(const struct kp *k, double t[NCASES][2][ROUNDS])
 
 		if (!case_ok(k, c))
 			continue;
-		qsort(t[c][0], ROUNDS, sizeof(double), cmp_double);
-		qsort(t[c][1], ROUNDS, sizeof(double), cmp_double);
-		c4 = 1e6 * t[c][0][ROUNDS / 2] / reqs[0];
-		c2 = 1e6 * t[c][1][ROUNDS / 2] / reqs[1];
+		c4 = 1e6 * bench_median(t[c][0], ROUNDS) / reqs[0];
+		c2 = 1e6 * bench_median(t[c][1], ROUNDS) / reqs[1];
 		p = (c2 - c4) / 511;
 		printf("%-12s %10.2f %10.1f %8.1fx %8.2f %8.3f", cases[c].name, c4,
 		       c2, 512 * c4 / c2, c4 - p, p);

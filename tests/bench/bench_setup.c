@@ -166,22 +166,9 @@ static int run_child(const char *kernel, const char *platform,
 	return n == (ssize_t)(NCOLS * sizeof(out[0])) ? 0 : -1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(uint64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
-	return (double)v[n / 2];
-}
-
 static void table(const char *kernel, const char *platform)
 {
-	static uint64_t t[NWAYS][NCOLS][RUNS];
+	static double t[NWAYS][NCOLS][RUNS];
 	double med[NWAYS][NCOLS];
 	int counter;
 
@@ -196,12 +183,12 @@ static void table(const char *kernel, const char *platform)
 				return;
 			}
 			for (int c = 0; c < NCOLS; c++)
-				t[w][c][r] = out[c];
+				t[w][c][r] = (double)out[c];
 		}
 	}
 	for (size_t w = 0; w < NWAYS; w++)
 		for (int c = 0; c < NCOLS; c++)
-			med[w][c] = median(t[w][c], RUNS) /
+			med[w][c] = bench_median(t[w][c], RUNS) /
 				    (c == FAULTS ? 1 : 1e6);
 	printf("\n== setup: %s, 256 MiB, 1 vCPU, test kernel, fake KVM; "
 	       "median ms of %d runs\n%-14s", platform, RUNS, "phase");

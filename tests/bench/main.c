@@ -19,6 +19,19 @@ double bench_now(void)
  * `bench [convert|scatter|footprint|blk|setup|kprof]...`: the named ones,
  * or all but those run only when named.
  */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
