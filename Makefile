@@ -151,9 +151,11 @@ $(O)/libcvmm.a: $(LIB_OBJS)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
+# --as-needed: cvmm installs a filter compiled at build time, so it need not
+# load libseccomp at start (the generator, the benchmark and tests use it).
 $(O)/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(LIBS)
 
 $(O)/static/cvmm: $(O)/obj/vmm/main.o $(O)/libcvmm.a
 	@mkdir -p $(dir $@)
