@@ -3,6 +3,7 @@
 #ifndef CVMM_TEST_FAKEVM_H
 #define CVMM_TEST_FAKEVM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../../vmm/config.h"
@@ -16,5 +17,11 @@ void fakevm_config(struct vm_config *c, const char *platform,
 /* vm_build + vm_destroy under the installed fake; "-- vm_build: N". */
 int fakevm_build(struct fake *f, const struct vm_config *c);
 void fakevm_cleanup(void);
+
+/* What `cvmm caps` prints on the installed fake host; free() it. */
+char *fakevm_caps(void);
+/* Has that text the row "FEATURE YES" (with DETAIL after it, if given)? */
+bool fakevm_caps_row(const char *text, const char *feature, const char *yes,
+		     const char *detail);
 
 #endif

@@ -8,12 +8,14 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "../../vmm/builder.h"
+#include "../../vmm/caps.h"
 #include "../../vmm/config.h"
 #include "../../vmm/vm.h"
 #include "../common/elfgen.h"
@@ -67,6 +69,31 @@ int fakevm_build(struct fake *f, const struct vm_config *c)
 	fake_trace(f, "-- vm_build: %d", ret);
 	vm_destroy(&vm);
 	return ret;
+}
+
+char *fakevm_caps(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(caps_print(out), 0);
+	fclose(out);
+	return text;
+}
+
+bool fakevm_caps_row(const char *text, const char *feature, const char *yes,
+		     const char *detail)
+{
+	char row[192];
+
+	if (detail)
+		snprintf(row, sizeof(row), "%-44s %-4s %s\n", feature, yes,
+			 detail);
+	else
+		snprintf(row, sizeof(row), "%-44s %-4s", feature, yes);
+	return strstr(text, row) != NULL;
 }
 
 /* Build with the fake, check the golden trace and that no rule broke. */

@@ -402,12 +402,9 @@ START_TEST(caps_rows)
 {
 	struct fake *f = fake_install();
 	char *out;
-	size_t len;
-	FILE *m = open_memstream(&out, &len);
 
 	f->host.dev_sev = false;
-	ck_assert_int_eq(caps_print(m), 0);
-	fclose(m);
+	out = fakevm_caps();
 	ck_assert_ptr_nonnull(strstr(out, "cvmm platform sev-snp"));
 	ck_assert_ptr_nonnull(strstr(out, "lacks SEV in KVM"));
 	ck_assert_ptr_nonnull(strstr(out, "sev-snp: /dev/sev"));
@@ -418,47 +415,26 @@ START_TEST(caps_rows)
 }
 END_TEST
 
-static char *caps_of(struct fake *f)
-{
-	char *out;
-	size_t len;
-	FILE *m = open_memstream(&out, &len);
-
-	(void)f;
-	ck_assert_int_eq(caps_print(m), 0);
-	fclose(m);
-	return out;
-}
-
-static bool has_row(const char *text, const char *feature, const char *yes,
-		    const char *detail)
-{
-	char row[160];
-
-	snprintf(row, sizeof(row), "%-44s %-4s %s\n", feature, yes, detail);
-	return strstr(text, row) != NULL;
-}
-
 /* The kvm_amd parameters are read through the KVM seam (the fake's). */
 START_TEST(caps_kvm_amd_params)
 {
 	struct fake *f = fake_install();
-	char *t = caps_of(f);
+	char *t = fakevm_caps();
 
-	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev", "yes", "= Y"), "%s", t);
-	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev_snp", "yes", "= Y"), "%s",
+	ck_assert_msg(fakevm_caps_row(t, "  sev-snp: kvm_amd sev", "yes", "= Y"), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "  sev-snp: kvm_amd sev_snp", "yes", "= Y"), "%s",
 		      t);
 	free(t);
 	fake_set_param(f, "kvm_amd", "sev_snp", "N");
 	fake_set_param(f, "kvm_amd", "sev_es", "1");
-	t = caps_of(f);
-	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev_es", "yes", "= 1"), "%s",
+	t = fakevm_caps();
+	ck_assert_msg(fakevm_caps_row(t, "  sev-snp: kvm_amd sev_es", "yes", "= 1"), "%s",
 		      t);
-	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev_snp", "no", "= N"), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "  sev-snp: kvm_amd sev_snp", "no", "= N"), "%s", t);
 	free(t);
 	fake_set_param(f, "kvm_amd", "sev", NULL);
-	t = caps_of(f);
-	ck_assert_msg(has_row(t, "  sev-snp: kvm_amd sev", "no",
+	t = fakevm_caps();
+	ck_assert_msg(fakevm_caps_row(t, "  sev-snp: kvm_amd sev", "no",
 			      "kvm_amd is not loaded"), "%s", t);
 	free(t);
 	fake_remove(f);

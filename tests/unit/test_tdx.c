@@ -215,43 +215,23 @@ START_TEST(host_without_tdx)
 }
 END_TEST
 
-static char *caps_text(struct fake *f)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	(void)f;
-	ck_assert_int_eq(caps_print(out), 0);
-	fclose(out);
-	return text;
-}
-
-static bool has_row(const char *text, const char *feature, const char *yes)
-{
-	char row[128];
-
-	snprintf(row, sizeof(row), "%-44s %-4s", feature, yes);
-	return strstr(text, row) != NULL;
-}
-
 /* cvmm caps: what the host has and lacks for TDX, row by row. */
 START_TEST(caps_rows)
 {
 	struct fake *f = fake_install();
-	char *t = caps_text(f);
+	char *t = fakevm_caps();
 
-	ck_assert_msg(has_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "yes"), "%s", t);
-	ck_assert_msg(has_row(t, "  tdx: kvm_intel tdx parameter", "yes"), "%s", t);
-	ck_assert_msg(has_row(t, "cvmm platform tdx", "yes"), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "yes", NULL), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "  tdx: kvm_intel tdx parameter", "yes", NULL), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "cvmm platform tdx", "yes", NULL), "%s", t);
 	free(t);
 	fake_set_param(f, "kvm_intel", "tdx", NULL);
 	f->host.vm_types &= ~(1ULL << KVM_X86_TDX_VM);
-	t = caps_text(f);
-	ck_assert_msg(has_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "no"), "%s", t);
-	ck_assert_msg(has_row(t, "  tdx: kvm_intel tdx parameter", "no"), "%s", t);
+	t = fakevm_caps();
+	ck_assert_msg(fakevm_caps_row(t, "  tdx: VM type KVM_X86_TDX_VM (5)", "no", NULL), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "  tdx: kvm_intel tdx parameter", "no", NULL), "%s", t);
 	ck_assert_ptr_nonnull(strstr(t, "kvm_intel not loaded"));
-	ck_assert_msg(has_row(t, "cvmm platform tdx", "no"), "%s", t);
+	ck_assert_msg(fakevm_caps_row(t, "cvmm platform tdx", "no", NULL), "%s", t);
 	free(t);
 	fake_remove(f);
 }
